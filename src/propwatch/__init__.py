@@ -1,0 +1,1 @@
+"""propwatch: supervision of the property-management rectification campaign."""

@@ -1,0 +1,20 @@
+"""/api/v1/: one router for every app's viewsets, and the token endpoint."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from propwatch.accounts.api import DepartmentViewSet
+from propwatch.regions.api import RegionViewSet
+from propwatch.registry.api import CompanyViewSet, ProjectViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("companies", CompanyViewSet, basename="company")
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,38 @@
+"""Home page and the Chinese error pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from propwatch.accounts.permissions import Action, can
+from propwatch.registry.selectors import registry_summary
+
+
+@login_required
+def home(request):
+    summary = registry_summary(request.user) if can(request.user, Action.VIEW_REGISTRY) else None
+    return render(request, "web/home.html", {"summary": summary})
+
+
+def error_404(request, exception=None):
+    return render(request, "web/error.html", {"code": 404, "title": "页面不存在",
+                  "message": "您访问的页面不存在，或不在您的管辖范围内。"}, status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "web/error.html", {"code": 403, "title": "无权访问",
+                  "message": "您的角色无权进行此操作。如需权限，请联系本单位管理员。"}, status=403)
+
+
+def error_400(request, exception=None):
+    return render(request, "web/error.html", {"code": 400, "title": "请求有误",
+                  "message": "请求无法处理，请返回上一页重试。"}, status=400)
+
+
+def error_500(request):
+    return render(request, "web/error.html", {"code": 500, "title": "系统出错",
+                  "message": "系统暂时出现问题，已记录。请稍后重试；如反复出现，请联系系统管理员。"}, status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "web/error.html", {"code": 403, "title": "页面已过期",
+                  "message": "页面停留时间过长或已在别处退出，请刷新页面后重新提交。"}, status=403)
