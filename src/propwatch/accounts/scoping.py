@@ -84,3 +84,24 @@ def scope_users(qs: QuerySet, user) -> QuerySet:
 def get_visible_or_404(qs: QuerySet, user, **lookup):
     """Fetch one row through the user's scope; out of scope and missing are the same 404."""
     return get_object_or_404(qs.visible_to(user), **lookup)
+
+
+# Departments that act only on what is routed to them (DESIGN §2): they do not browse the ledger.
+ROUTED_KINDS = {DepartmentKind.POLICE, DepartmentKind.MARKET_REGULATION}
+
+
+def scope_problems(qs: QuerySet, user) -> QuerySet:
+    """Problems: territory for offices, routing for police/market, own company for companies."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return qs
+    if (cid := company_id(user)) is not None:
+        return qs.filter(company_id=cid)
+    dept = _department(user)
+    if dept is None:
+        return qs.none()
+    in_region = qs.filter(project__community__path__startswith=dept.region.path)
+    if dept.kind in ROUTED_KINDS:
+        routed = Q(responsible_department=dept) | Q(pk__in=qs.model.joint_departments.through.objects.filter(
+            department=dept).values("problem_id"))
+        return in_region.filter(routed)
+    return in_region

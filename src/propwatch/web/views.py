@@ -1,7 +1,9 @@
 """Home page and the Chinese error pages."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from propwatch.accounts.permissions import Action, can
 from propwatch.registry.selectors import registry_summary
@@ -29,8 +31,8 @@ def error_400(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "web/error.html", {"code": 500, "title": "系统出错",
-                  "message": "系统暂时出现问题，已记录。请稍后重试；如反复出现，请联系系统管理员。"}, status=500)
+    # Rendered without the request's context processors: the database may be what failed.
+    return HttpResponseServerError(loader.get_template("web/error_500.html").render({}))
 
 
 def csrf_failure(request, reason=""):
