@@ -1,10 +1,9 @@
 """/api/v1/: one router for every app's viewsets, and the token endpoint."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from propwatch.accounts.api import DepartmentViewSet
+from propwatch.accounts.api import DepartmentViewSet, ObtainTokenView
 from propwatch.regions.api import RegionViewSet
 from propwatch.registry.api import CompanyViewSet, ProjectViewSet
 
@@ -15,6 +14,6 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     *router.urls,
 ]

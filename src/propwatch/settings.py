@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "propwatch.regions",
     "propwatch.accounts",
     "propwatch.registry",
+    "propwatch.campaigns",
+    "propwatch.ledger",
+    "propwatch.notifications",
     "propwatch.demo",
 ]
 
@@ -154,6 +157,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Count failures per client address as the audit log records it: behind a trusted reverse proxy
+# (PROPWATCH_TRUST_X_FORWARDED_FOR) that is the forwarded address, not the proxy's own.
+AXES_CLIENT_IP_CALLABLE = "propwatch.audit.middleware.client_ip"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -164,6 +170,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -200,6 +207,10 @@ if email_host := os.environ.get("PROPWATCH_EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("PROPWATCH_EMAIL_FROM", "propwatch@localhost")
+# Notifications are always in the app; they are also e-mailed only when a mail server is configured.
+NOTIFY_BY_EMAIL = bool(os.environ.get("PROPWATCH_EMAIL_HOST"))
+# The daily reminder tells assignees of problems due within this many days (and of overdue ones).
+LEDGER_REMIND_DAYS_BEFORE = int(os.environ.get("PROPWATCH_REMIND_DAYS_BEFORE", "2"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -209,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "propwatch.web.api.OrderingFilter",  # DRF's, with the primary key as the last sort key
     ],
     "DEFAULT_PAGINATION_CLASS": "propwatch.web.api.Pagination",
     "PAGE_SIZE": 50,
@@ -223,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No online validator badge: Swagger UI would otherwise send the schema URL to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
@@ -238,5 +251,8 @@ LOGGING = {
 # How many rows a list page shows, and the ceiling for exports of one filtered list.
 PAGE_SIZE = 25
 EXPORT_MAX_ROWS = int(os.environ.get("PROPWATCH_EXPORT_MAX_ROWS", "100000"))
+# A street-level problem overdue by more than this many working days is offered to the county for
+# escalation (县级督办) on the ledger list.
+LEDGER_ESCALATION_OFFER_WORKING_DAYS = int(os.environ.get("PROPWATCH_LEDGER_ESCALATION_DAYS", "3"))
 TRUST_X_FORWARDED_FOR = _env_bool("PROPWATCH_TRUST_X_FORWARDED_FOR")
 CSRF_FAILURE_VIEW = "propwatch.web.views.csrf_failure"

@@ -23,6 +23,8 @@ class Action(StrEnum):
     OVERRIDE_CREDIT_CODE = "override_credit_code"  # accept a code that fails the check digit
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    VIEW_LEDGER = "view_ledger"  # the problem ledger (台账); which rows and moves is scoping's and ledger.rules' job
+    MANAGE_CALENDAR = "manage_calendar"  # holiday / make-up day table and time limits per focus problem
 
 
 def _dept(user):
@@ -56,6 +58,8 @@ RULES: dict[Action, Callable] = {
     Action.OVERRIDE_CREDIT_CODE: _is({K.HOUSING}, {R.LEADER, R.ADMIN}, {Level.CITY}),
     Action.MANAGE_USERS: _is({K.HOUSING}, {R.ADMIN}, {Level.CITY}),
     Action.VIEW_AUDIT: lambda user: _is({K.HOUSING}, {R.ADMIN, R.AUDITOR}, {Level.CITY})(user),
+    Action.VIEW_LEDGER: _is(_GOV | {K.PROPERTY_COMPANY}),
+    Action.MANAGE_CALENDAR: _is({K.HOUSING}, {R.ADMIN}, {Level.CITY}),
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -67,6 +71,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.OVERRIDE_CREDIT_CODE: "确认未通过校验的统一社会信用代码",
     Action.MANAGE_USERS: "管理用户",
     Action.VIEW_AUDIT: "查看审计日志",
+    Action.VIEW_LEDGER: "查看问题台账",
+    Action.MANAGE_CALENDAR: "维护节假日安排和整改时限",
 }
 
 

@@ -21,6 +21,14 @@ def _check(data: dict[str, Any]) -> None:
         raise ValidationError({"role": "物业服务企业账号不能设为审计员"})
 
 
+def _validate_password(password: str, user: User) -> None:
+    # Keyed by field so the page shows the reasons under the password box, not above the form.
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
 @transaction.atomic
 def create_user(*, actor, username: str, password: str, data: dict[str, Any]) -> User:
     username = username.strip()
@@ -28,11 +36,11 @@ def create_user(*, actor, username: str, password: str, data: dict[str, Any]) ->
         raise ValidationError({"username": f"用户名 {username} 已被使用"})
     _check(data)
     user = User(username=username, **{k: v for k, v in data.items() if k in USER_FIELDS})
-    validate_password(password, user)
+    _validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    record_change(actor=actor, obj=user, before=None)
+    record_change(actor=actor, obj=user, before=None, fields=_SNAPSHOT_FIELDS)
     return user
 
 
@@ -41,20 +49,26 @@ def update_user(*, actor, user: User, data: dict[str, Any]) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     before = snapshot(user, _SNAPSHOT_FIELDS)
     _check({"department": user.department, "role": user.role} | data)
-    if user.pk == getattr(actor, "pk", None) and data.get("is_active") is False:
-        raise ValidationError({"is_active": "不能停用自己的账号"})
+    if user.pk == getattr(actor, "pk", None):
+        # An administrator who demotes, moves or stops themself may leave nobody able to undo it.
+        if data.get("is_active") is False:
+            raise ValidationError({"is_active": "不能停用自己的账号"})
+        if "role" in data and data["role"] != user.role:
+            raise ValidationError({"role": "不能修改自己的角色，请由其他管理员操作"})
+        if "department" in data and data["department"] != user.department:
+            raise ValidationError({"department": "不能修改自己的所属部门，请由其他管理员操作"})
     for k, v in data.items():
         if k in USER_FIELDS:
             setattr(user, k, v)
     user.full_clean(exclude=["password"])
     user.save()
-    record_change(actor=actor, obj=user, before=before)
+    record_change(actor=actor, obj=user, before=before, fields=_SNAPSHOT_FIELDS)
     return user
 
 
 @transaction.atomic
 def set_password(*, actor, user: User, password: str) -> None:
-    validate_password(password, user)
+    _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     from propwatch.audit.models import AuditAction

@@ -1,5 +1,6 @@
 """The audit trail: who did what, when, from where, with the record before and after."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -45,7 +46,19 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
     def changes(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for every field that differs."""
+        """(field label, before, after) for every field that differs, in the model's field order.
+
+        Rows store attribute names (`disclosed_fees_on`); people read the field's Chinese name.
+        """
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before, *after]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        labels: dict[str, str] = {}
+        try:
+            fields = apps.get_model(self.object_type)._meta.concrete_fields if self.object_type else []
+        except (LookupError, ValueError):  # an export or a login names no model
+            fields = []
+        if fields:
+            order = {f.attname: i for i, f in enumerate(fields)}
+            labels = {f.attname: str(f.verbose_name) for f in fields}
+            keys.sort(key=lambda k: order.get(k, len(order)))
+        return [(labels.get(k, k), before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -61,9 +61,15 @@ def record(
     )
 
 
-def record_change(*, actor, obj: models.Model, before: dict | None, note: str = "") -> AuditEvent | None:
-    """Record a create (before=None) or an update; an update that changed nothing writes nothing."""
-    after = snapshot(obj)
+def record_change(
+    *, actor, obj: models.Model, before: dict | None, note: str = "", fields: list[str] | None = None
+) -> AuditEvent | None:
+    """Record a create (before=None) or an update; an update that changed nothing writes nothing.
+
+    `fields` limits the snapshot; pass the same list that made `before`, or fields missing from
+    `before` would read as changed on every save.
+    """
+    after = snapshot(obj, fields)
     if before is None:
         return record(actor=actor, action=AuditAction.CREATE, obj=obj, after=after, note=note)
     changed = {k for k in after if before.get(k) != after.get(k)}

@@ -159,6 +159,9 @@ def load_demo(stdout=None) -> dict:
         if not user.check_password(password):
             user.set_password(password)
         user.save()
+    from .ledger_demo import load_ledger
+
+    load_ledger({u.username: u for u in User.objects.filter(username__in=[p.username for p in PERSONAS])})
     if created:
         record(actor=None, action=AuditAction.DEMO, object_type="demo", object_repr="宜昌演示数据",
                note=f"区划、{Company.objects.count()} 家企业、{Project.objects.count()} 个项目")

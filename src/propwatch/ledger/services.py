@@ -15,7 +15,16 @@ from django.utils import timezone
 from propwatch.audit.services import record_change, snapshot
 
 from . import rules
-from .choices import TRANSITION_LABELS, TRANSITIONS, EventKind, EvidenceKind, ExtensionState, Level, Source, State
+from .choices import (
+    TRANSITION_LABELS,
+    TRANSITIONS,
+    EventKind,
+    EvidenceKind,
+    ExtensionState,
+    Level,
+    Source,
+    State,
+)
 from .deadlines import default_deadline, end_of_day, time_limit
 from .errors import Conflict, IllegalTransition, LedgerError, NotAllowed
 from .evidence_files import store_evidence
@@ -66,7 +75,8 @@ def _attach(problem, event, files, kind, actor) -> None:
 def _notify_after_commit(problem_id: int, kind: str) -> None:
     from propwatch.notifications.services import notify_problem_change
 
-    transaction.on_commit(lambda: notify_problem_change(problem_id, kind))
+    # robust: a failed notification is logged, never undoes or fails the committed change.
+    transaction.on_commit(lambda: notify_problem_change(problem_id, kind), robust=True)
 
 
 def _next_number(problem: Problem) -> str:
@@ -171,6 +181,12 @@ def assign_problem(*, actor, problem: Problem, version, department, person: str 
 
 
 def start_rectification(*, actor, problem: Problem, version, note: str = "") -> Problem:
+    # RECTIFYING is also the target of send-back and reopen, which need a reason: only this move
+    # starts from ASSIGNED, so anything else must not slip through here without one.
+    if problem.state != State.ASSIGNED:
+        with transaction.atomic():
+            problem = _locked(problem, version)
+        raise IllegalTransition(f"问题当前为“{problem.get_state_display()}”，只有已交办的问题可以开始整改")
     return _move(actor=actor, problem=problem, version=version, target=State.RECTIFYING, note=note)
 
 
@@ -200,6 +216,7 @@ def close_problem(*, actor, problem: Problem, version, note: str = "", files: It
                  update=update, files=files, evidence_kind=EvidenceKind.VERIFICATION)
 
 
+@transaction.atomic  # _locked uses SELECT … FOR UPDATE, which PostgreSQL refuses outside a transaction
 def send_back(*, actor, problem: Problem, version, reason: str, files: Iterable = ()) -> Problem:
     if not (reason or "").strip():
         raise LedgerError("退回整改须填写原因")
@@ -210,6 +227,7 @@ def send_back(*, actor, problem: Problem, version, reason: str, files: Iterable 
                  files=files, evidence_kind=EvidenceKind.VERIFICATION, data={"sent_back": True})
 
 
+@transaction.atomic  # as send_back: _locked needs a transaction on PostgreSQL
 def reopen_problem(*, actor, problem: Problem, version, reason: str) -> Problem:
     if not (reason or "").strip():
         raise LedgerError("重新打开须填写原因")

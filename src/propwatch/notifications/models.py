@@ -19,9 +19,19 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
+        indexes = [
+            # The notifications page: one user's rows, newest first.
+            models.Index(fields=["user", "-created_at"], name="notification_user_newest"),
+            # The bell on every page counts a user's unread rows; read ones pile up and are skipped.
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
 
 
 class ScheduledRun(models.Model):

@@ -1,19 +1,28 @@
-"""Columns of the registry exports (the same rows as the filtered list page)."""
+"""Columns of the registry exports (the same rows as the filtered list page).
+
+The headers are the import templates' headers (`imports.COMPANY_SPEC`, `imports.PROJECT_SPEC`),
+so an export can be corrected in Excel and imported back as it is. The few columns added for
+reading only are listed in the spec's `read_only` and ignored by the importer.
+"""
 
 from propwatch.web.xlsx import Column
 
+from .imports import COMPANY_SPEC, PROJECT_SPEC
 from .models import DISCLOSURE_ITEMS
 
+_company = COMPANY_SPEC.header_of
+_project = PROJECT_SPEC.header_of
+
 COMPANY_COLUMNS = [
-    Column("企业名称", lambda c: c.name, 36),
-    Column("统一社会信用代码", lambda c: c.credit_code, 22),
-    Column("备案编号", lambda c: c.filing_no, 16),
-    Column("法定代表人", lambda c: c.legal_representative, 12),
-    Column("联系电话", lambda c: c.contact_phone, 15),
-    Column("注册地址", lambda c: c.address, 30),
-    Column("注册所在地", lambda c: c.region.name if c.region else "", 14),
-    Column("在管项目数", lambda c: c.project_count, 10),
-    Column("校验位例外说明", lambda c: c.credit_code_override_reason, 24),
+    Column(_company("name"), lambda c: c.name, 36),
+    Column(_company("credit_code"), lambda c: c.credit_code, 22),
+    Column(_company("filing_no"), lambda c: c.filing_no, 16),
+    Column(_company("legal_representative"), lambda c: c.legal_representative, 12),
+    Column(_company("contact_phone"), lambda c: c.contact_phone, 15),
+    Column(_company("address"), lambda c: c.address, 30),
+    Column(_company("region"), lambda c: c.region.name if c.region else "", 14),
+    Column("在管项目数", lambda c: c.project_count, 10),  # read-only
+    Column(_company("override_reason"), lambda c: c.credit_code_override_reason, 24),
 ]
 
 
@@ -22,18 +31,18 @@ def _county(p):
 
 
 PROJECT_COLUMNS = [
-    Column("项目编号", lambda p: p.code, 16),
-    Column("项目名称", lambda p: p.name, 26),
-    Column("县（市、区）", _county, 14),
-    Column("街道（乡镇）", lambda p: p.community.parent.name, 14),
-    Column("社区", lambda p: p.community.name, 14),
-    Column("社区代码", lambda p: p.community.code, 14),
-    Column("地址", lambda p: p.address, 30),
-    Column("物业服务企业", lambda p: p.company.name if p.company else "", 30),
-    Column("企业统一社会信用代码", lambda p: p.company.credit_code if p.company else "", 22),
-    Column("合同开始日期", lambda p: p.contract_start, 13),
-    Column("合同结束日期", lambda p: p.contract_end, 13),
-    Column("户数", lambda p: p.households, 8),
-    Column("专业化物业管理", lambda p: "是" if p.is_managed() else "否", 10),
-    *[Column(f"{label}公示日期", (lambda f: lambda p: getattr(p, f))(field), 13) for field, label in DISCLOSURE_ITEMS],
+    Column(_project("code"), lambda p: p.code, 16),
+    Column(_project("name"), lambda p: p.name, 26),
+    Column(_project("address"), lambda p: p.address, 30),
+    Column(_project("county"), _county, 12),
+    Column(_project("street"), lambda p: p.community.parent.name, 14),
+    Column(_project("community"), lambda p: p.community.name, 14),
+    Column(_project("community_code"), lambda p: p.community.code, 15),
+    Column(_project("company"), lambda p: p.company.credit_code if p.company else "", 22),
+    Column("物业服务企业", lambda p: p.company.name if p.company else "", 30),  # read-only
+    Column(_project("contract_start"), lambda p: p.contract_start, 13),
+    Column(_project("contract_end"), lambda p: p.contract_end, 13),
+    Column(_project("households"), lambda p: p.households, 8),
+    Column("专业化物业管理", lambda p: "是" if p.is_managed() else "否", 10),  # read-only
+    *[Column(_project(field), (lambda f: lambda p: getattr(p, f))(field), 13) for field, _label in DISCLOSURE_ITEMS],
 ]

@@ -95,6 +95,11 @@ class ProjectForm(forms.ModelForm):
         self.fields["community"].queryset = communities_for(user)
         self.fields["community"].empty_label = "请选择社区"
 
+    def validate_constraints(self):
+        # The service checks the contract dates and puts a Chinese message on the field; the
+        # database constraint behind it would only show users its internal name.
+        pass
+
 
 class DisclosureForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):

@@ -26,3 +26,8 @@ def registry_summary(user) -> dict:
     )
     projects["undisclosed"] = projects["managed"] - projects["disclosed"]
     return {"projects": projects, "companies": Company.objects.visible_to(user).count()}
+
+
+def project_count_in_scope(user) -> Count:
+    """A company's projects the user may see, as the detail page counts them (not the city total)."""
+    return Count("projects", filter=Q(projects__in=Project.objects.visible_to(user)))

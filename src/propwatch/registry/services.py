@@ -17,15 +17,21 @@ COMPANY_FIELDS = ["name", "credit_code", "filing_no", "legal_representative", "c
 PROJECT_FIELDS = ["code", "name", "address", "community", "company", "contract_start", "contract_end", "households"]
 
 
-def clean_company_data(data: dict[str, Any], *, actor, override_reason: str = "") -> dict[str, Any]:
+def clean_company_data(data: dict[str, Any], *, actor, override_reason: str = "",
+                       company: Company | None = None) -> dict[str, Any]:
     """Normalise and check company fields; raises ValidationError keyed by field."""
     errors: dict[str, str] = {}
     data = dict(data)
     result = credit_code.validate(data.get("credit_code", ""))
     data["credit_code"] = result.code
     data["credit_code_override_reason"] = ""
+    # An exception accepted for this company stays accepted while its code is unchanged, whoever
+    # edits the company; only a user who may override can replace the reason.
+    kept = company.credit_code_override_reason if company is not None and result.code == company.credit_code else ""
     if not result.ok:
-        if result.check_failed and override_reason.strip():
+        if result.check_failed and kept and not (override_reason.strip() and can(actor, Action.OVERRIDE_CREDIT_CODE)):
+            data["credit_code_override_reason"] = kept
+        elif result.check_failed and override_reason.strip():
             if can(actor, Action.OVERRIDE_CREDIT_CODE):
                 data["credit_code_override_reason"] = override_reason.strip()
             else:
@@ -78,7 +84,7 @@ def update_company(*, actor, company: Company, data: dict[str, Any], override_re
     # An accepted exception stays accepted while the code is unchanged.
     if not override_reason and merged["credit_code"] == company.credit_code:
         override_reason = company.credit_code_override_reason
-    data = clean_company_data(merged, actor=actor, override_reason=override_reason)
+    data = clean_company_data(merged, actor=actor, override_reason=override_reason, company=company)
     if Company.objects.filter(credit_code=data["credit_code"]).exclude(pk=company.pk).exists():
         raise ValidationError({"credit_code": f"统一社会信用代码 {data['credit_code']} 已被其他企业使用"})
     _apply(company, data, [*COMPANY_FIELDS, "credit_code_override_reason"])

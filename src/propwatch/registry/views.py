@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from .exports import COMPANY_COLUMNS, PROJECT_COLUMNS
 from .filters import CompanyFilter, ProjectFilter
 from .forms import CompanyForm, DisclosureForm, ImportForm, ProjectForm
 from .models import DISCLOSURE_FIELDS, Company, Project
-from .selectors import companies_for, projects_for
+from .selectors import companies_for, project_count_in_scope, projects_for
 
 
 def _require(user, action: Action) -> None:
@@ -51,7 +50,7 @@ class CompanyList(FilteredListView):
     export_name = "companies"
 
     def get_queryset(self):
-        return companies_for(self.request.user).annotate(project_count=Count("projects"))
+        return companies_for(self.request.user).annotate(project_count=project_count_in_scope(self.request.user))
 
 
 @login_required
@@ -202,7 +201,9 @@ def project_disclosure(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def import_view(request):
     _require(request.user, Action.IMPORT_REGISTRY)
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+    kind = request.GET.get("kind")
+    form = ImportForm(request.POST or None, request.FILES or None,
+                      initial={"kind": kind if kind in imports.SPECS else "companies"})
     result = None
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
@@ -211,7 +212,7 @@ def import_view(request):
             messages.success(request, result.summary())
             return redirect("registry:company_list" if kind == "companies" else "registry:project_list")
     return render(request, "registry/import.html", {
-        "form": form, "result": result, "specs": imports.SPECS,
+        "form": form, "result": result, "specs": imports.SPECS, "max_rows": imports.MAX_ROWS,
         "breadcrumbs": [("批量导入", None)],
     })
 
@@ -224,6 +225,10 @@ def import_template(request, kind: str):
         from django.http import Http404
 
         raise Http404
-    response = HttpResponse(imports.template_bytes(spec), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f"attachment; filename=\"{kind}-template.xlsx\""
+    from urllib.parse import quote
+
+    response = HttpResponse(imports.template_bytes(spec, request.user), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{kind}-template.xlsx\"; filename*=UTF-8''{quote(spec.title + '导入模板.xlsx')}"
+    )
     return response

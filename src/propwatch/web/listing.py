@@ -5,10 +5,11 @@ agree on what "these rows" means.
 """
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from propwatch.accounts.permissions import Action, can
@@ -68,9 +69,20 @@ class FilteredListView(LoginRequiredMixin, View):
     def export(self, request, qs):
         if not can(request.user, Action.EXPORT):
             raise PermissionDenied
-        rows = qs[: settings.EXPORT_MAX_ROWS]
+        limit = settings.EXPORT_MAX_ROWS
+        if qs[limit : limit + 1].exists():
+            # A file cut short would pass for the whole list: refuse, and say how to narrow it.
+            messages.error(request, f"符合条件的记录超过单次导出上限（{limit} 条），请缩小筛选范围后分批导出")
+            params = request.GET.copy()
+            params.pop("export", None)
+            return redirect(f"{request.path}?{params.urlencode()}")
+        rows = qs[:limit]
         record(
             actor=request.user, action=AuditAction.EXPORT, object_type=self.export_name,
             object_repr=self.title, note=f"筛选条件：{request.GET.urlencode()}",
         )
+        return self.export_response(request, rows)
+
+    def export_response(self, request, rows):
+        """The file for the exported rows; a register filed in an official layout overrides it."""
         return xlsx_response(self.export_name, self.title, self.export_columns, rows)

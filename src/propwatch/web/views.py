@@ -6,13 +6,15 @@ from django.shortcuts import render
 from django.template import loader
 
 from propwatch.accounts.permissions import Action, can
+from propwatch.ledger.selectors import ledger_summary
 from propwatch.registry.selectors import registry_summary
 
 
 @login_required
 def home(request):
     summary = registry_summary(request.user) if can(request.user, Action.VIEW_REGISTRY) else None
-    return render(request, "web/home.html", {"summary": summary})
+    ledger = ledger_summary(request.user) if can(request.user, Action.VIEW_LEDGER) else None
+    return render(request, "web/home.html", {"summary": summary, "ledger": ledger})
 
 
 def error_404(request, exception=None):

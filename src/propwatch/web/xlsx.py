@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -15,6 +16,9 @@ from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# Rows fetched per database round trip while writing a large export.
+CHUNK_SIZE = 2000
+
 
 @dataclass(frozen=True)
 class Column:
@@ -23,15 +27,22 @@ class Column:
     width: int = 16
 
 
-def _plain(value):
+def _cell(ws, value):
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith("="):
+        # openpyxl writes a string starting with "=" as a live formula. Text typed by users (a
+        # company name, a note) must reach the reader as text, never as a formula Excel runs.
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
 def workbook_bytes(title: str, columns: list[Column], rows: Iterable) -> bytes:
+    """One sheet: a bold header row, then one row per item. A queryset is read in chunks."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
     for i, col in enumerate(columns):
@@ -45,8 +56,11 @@ def workbook_bytes(title: str, columns: list[Column], rows: Iterable) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header.append(cell)
     ws.append(header)
+    if isinstance(rows, QuerySet):
+        # Streams the rows instead of holding every model instance of a 100,000-row export.
+        rows = rows.iterator(chunk_size=CHUNK_SIZE)
     for row in rows:
-        ws.append([_plain(col.value(row)) for col in columns])
+        ws.append([_cell(ws, col.value(row)) for col in columns])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

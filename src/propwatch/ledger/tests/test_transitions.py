@@ -60,7 +60,8 @@ def _do(target: str, p: Problem, actors) -> Problem:
     return services.transition(actor=county, problem=p, target=target, version=p.version)
 
 
-LEGAL = [(s, t) for s, targets in TRANSITIONS.items() for t in targets]
+# Sorted: sets iterate in a per-process order, and xdist workers must collect the same tests.
+LEGAL = sorted((s, t) for s, targets in TRANSITIONS.items() for t in targets)
 ILLEGAL = [(s, t) for s, t in itertools.product(State.values, State.values) if (s, t) not in LEGAL]
 
 
