@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from propwatch.accounts.api import DepartmentViewSet, ObtainTokenView
+from propwatch.ledger.api import ProblemViewSet
 from propwatch.regions.api import RegionViewSet
 from propwatch.registry.api import CompanyViewSet, ProjectViewSet
 
@@ -12,6 +13,7 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

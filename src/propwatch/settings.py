@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemStateEnum": "propwatch.ledger.choices.State",
+        "ProblemLevelEnum": "propwatch.ledger.choices.Level",
+        "RegionLevelEnum": "propwatch.regions.models.Level",
+    },
 }
 
 LOGGING = {

@@ -84,10 +84,10 @@ def test_county_officer_registers_a_company_and_a_project_and_records_its_disclo
     page.get_by_role("button", name="保存").click()
 
     # then its detail page shows it under the new company, not yet fully disclosed.
+    expect(page.get_by_role("alert")).to_contain_text("已登记“峡江明珠小区”（编号 420502-00001）")
     project = Project.objects.get(name="峡江明珠小区")
     assert project.company == company and project.code == "420502-00001"
     assert page.url == f"{web.base_url}/registry/projects/{project.pk}/"
-    expect(page.get_by_role("alert")).to_contain_text("已登记“峡江明珠小区”（编号 420502-00001）")
     expect(page.get_by_role("link", name="宜昌峡江物业服务有限公司")).to_be_visible()
     expect(page.get_by_text("未全部公示")).to_be_visible()
 
@@ -122,6 +122,7 @@ def test_county_officer_registers_a_company_and_a_project_and_records_its_disclo
 
     # And the company's page lists the project it now manages.
     page.get_by_role("link", name="宜昌峡江物业服务有限公司").click()
+    expect(page.locator("h2.page-title")).to_have_text("宜昌峡江物业服务有限公司")
     expect(page.get_by_role("link", name="峡江明珠小区")).to_be_visible()
     assert web.foreign_requests() == [] and web.failed_responses == [] and web.console_errors == []
 
@@ -169,7 +170,8 @@ def test_project_list_filters_sorts_and_paginates(personas, web):
 
     # A search within the street narrows it further.
     page.get_by_label("搜索").fill("滨江花园2")
-    page.get_by_role("button", name="筛选").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="筛选").click()
     assert sorted(name for name, _ in _rows(page)) == sorted(f"滨江花园{n}期" for n in range(20, 30))
     page.get_by_role("link", name="清除筛选").first.click()
     expect(footer).to_contain_text(f"共 {total} 条")
@@ -187,14 +189,16 @@ def test_project_list_filters_sorts_and_paginates(personas, web):
     web.screenshot("project-list-sorted")
 
     # and the next page continues in the same order without repeating a row.
-    page.get_by_role("link", name="下一页").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="下一页").click()
     assert "sort=-households" in page.url and "page=2" in page.url
     expect(footer).to_contain_text(f"第 26–{total} 条，共 {total} 条")
     second_page = _rows(page)
     assert [h for _, h in second_page] == sizes[::-1][25:]
     assert not {n for n, _ in first_page} & {n for n, _ in second_page}
     expect(page.get_by_role("link", name="下一页")).to_have_count(0)
-    page.locator(".pagination").get_by_role("link", name="首页").click()
+    with page.expect_navigation():
+        page.locator(".pagination").get_by_role("link", name="首页").click()
     assert _rows(page) == first_page
     assert web.foreign_requests() == [] and web.failed_responses == [] and web.console_errors == []
 

@@ -76,9 +76,12 @@ def _recompute(*, actor, year: int) -> int:
     return recompute_provisional_deadlines(actor=actor, year=year)
 
 
-def _after(actor, year: int, **counts) -> CalendarChange:
+def _after(actor, year: int, recompute_from: int | None = None, **counts) -> CalendarChange:
+    """Recount after the commit. The ledger recounts provisional deadlines falling in
+    `recompute_from` or later, which covers every later year changed by the same write."""
     final = builtin_covers(year) or CalendarYear.objects.filter(year=year).exists()
-    return CalendarChange(year=year, recomputed=_recompute(actor=actor, year=year), year_final=final, **counts)
+    recomputed = _recompute(actor=actor, year=year if recompute_from is None else recompute_from)
+    return CalendarChange(year=year, recomputed=recomputed, year_final=final, **counts)
 
 
 # ---- single days -------------------------------------------------------------------------------
@@ -112,10 +115,8 @@ def save_calendar_day(*, actor, day: CalendarDay | None, date: datetime.date, is
                 record_change(actor=actor, obj=day, before=before, note="修改节假日安排")
     except IntegrityError as exc:  # someone entered the same date a moment ago
         raise ValidationError({"date": f"{date:%Y-%m-%d} 已经录入，请修改原有记录"}) from exc
-    # Moving an entry across a year boundary changes both years; report the later one.
-    for year in sorted(years)[:-1]:
-        _recompute(actor=actor, year=year)
-    return _after(actor, max(years), created=int(is_new), updated=int(not is_new))
+    # Moving an entry to another year changes both years: recount from the earlier one.
+    return _after(actor, date.year, recompute_from=min(years), created=int(is_new), updated=int(not is_new))
 
 
 def delete_calendar_day(*, actor, day: CalendarDay) -> CalendarChange:

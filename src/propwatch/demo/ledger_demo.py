@@ -82,7 +82,7 @@ def _spread_timeline(problem: Problem, found: datetime.datetime, end: datetime.d
         Problem.objects.filter(pk=problem.pk).update(closed_at=events[-1].at if events else end)
 
 
-def load_ledger(personas: dict[str, User], count: int = 480, seed: int = 2021) -> int:
+def load_ledger(personas: dict[str, User], count: int = 360, seed: int = 2021) -> int:
     if Problem.objects.exists():
         return 0
     rng = random.Random(seed)

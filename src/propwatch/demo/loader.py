@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -150,14 +151,16 @@ def load_demo(stdout=None) -> dict:
     )
     depts[company.name] = dept
     password, generated = demo_password()
+    # Argon2 is deliberately slow: hash once, verify once, and give every persona that hash.
+    existing = User.objects.filter(username=PERSONAS[0].username).first()
+    hashed = existing.password if existing and existing.check_password(password) else make_password(password)
     for p in PERSONAS:
         user, _ = User.objects.get_or_create(username=p.username)
         user.display_name = p.display_name
         user.department = depts[p.department]
         user.role = p.role
         user.is_active = True
-        if not user.check_password(password):
-            user.set_password(password)
+        user.password = hashed
         user.save()
     from .ledger_demo import load_ledger
 

@@ -19,6 +19,7 @@ from propwatch.web.api_permissions import ActionPermission
 from . import services
 from .choices import State
 from .errors import LedgerError
+from .filters import ProblemFilter
 from .models import Problem, ProblemEvent
 
 
@@ -74,9 +75,10 @@ class ProblemCreateSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        self.fields["project"].queryset = Project.objects.visible_to(user)
-        self.fields["responsible_department"].queryset = Department.objects.visible_to(user)
+        request = self.context.get("request")  # absent when the schema generator instantiates it
+        if request is not None:
+            self.fields["project"].queryset = Project.objects.visible_to(request.user)
+            self.fields["responsible_department"].queryset = Department.objects.visible_to(request.user)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -89,14 +91,15 @@ class TransitionSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.visible_to(self.context["request"].user)
+        if (request := self.context.get("request")) is not None:
+            self.fields["department"].queryset = Department.objects.visible_to(request.user)
 
 
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     permission_classes = [ActionPermission]
     actions_by_method = {"GET": Action.VIEW_LEDGER, "POST": Action.VIEW_LEDGER}
-    filterset_fields = ["state", "focus", "level", "source", "supervised"]
+    filterset_class = ProblemFilter  # the same filters as the ledger page
     ordering_fields = ["number", "found_on", "deadline", "state"]
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 

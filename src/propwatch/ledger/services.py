@@ -169,6 +169,7 @@ def _move(*, actor, problem: Problem, version, target: str, note: str = "", data
 
 
 def assign_problem(*, actor, problem: Problem, version, department, person: str = "", note: str = "") -> Problem:
+    _check(rules.can_assign(actor, problem))  # a refusal comes before any complaint about the input
     if department is None:
         raise LedgerError("请选择整改责任单位")
 

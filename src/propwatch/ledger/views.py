@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from propwatch.accounts.choices import DepartmentKind
 from propwatch.accounts.permissions import Action, can
 from propwatch.campaigns.choices import FOCUS_LONG
+from propwatch.regions.models import Region
 from propwatch.registry.models import Project
 from propwatch.web.form_errors import add_service_errors
 from propwatch.web.listing import FilteredListView
@@ -105,7 +106,7 @@ class ProblemList(FilteredListView):
             "is_company": _is_company(user),
             "escalation_days": settings.LEDGER_ESCALATION_OFFER_WORKING_DAYS,
             "assign_levels": assign_levels,
-            "bulk_form": bool(assign_levels),
+            "can_bulk_assign": bool(assign_levels),
             "bulk_departments": list(assignable_departments(user)) if assign_levels else [],
             "back": self.request.get_full_path(),
         }
@@ -116,17 +117,28 @@ class ProblemList(FilteredListView):
     def export_response(self, request, rows):
         dept = request.user.department
         office = dept.name if dept else (request.user.display_name or request.user.username)
-        filters = "；".join(
-            f"{f.label}：{v}" for name, f in ProblemFilter.base_filters.items()
-            if (v := request.GET.get(name, "").strip())
-        )
-        content = exports.ledger_workbook(rows, office=office, count=rows.count(), filters=filters)
+        content = exports.ledger_workbook(rows, office=office, count=rows.count(), filters=_describe_filters(request))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = HttpResponse(content, content_type=XLSX_TYPE)
         response["Content-Disposition"] = (
             f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''{quote(f'问题台账-{stamp}.xlsx')}"
         )
         return response
+
+
+def _describe_filters(request) -> str:
+    """The filters of an export in words, for the line under the title (县（市、区）：西陵区；状态：整改中)."""
+    parts = []
+    for name, f in ProblemFilter.base_filters.items():
+        value = request.GET.get(name, "").strip()
+        if not value:
+            continue
+        if name in ("county", "street"):
+            value = Region.objects.filter(code=value).values_list("name", flat=True).first() or value
+        else:
+            value = {str(k): v for k, v in f.extra.get("choices", [])}.get(value, value)
+        parts.append(f"{f.label}：{value}")
+    return "；".join(parts)
 
 
 def _back_to_list(request) -> str:
@@ -414,7 +426,7 @@ def _detail(request, problem: Problem, *, failed: str = "", error: str = "", sta
         "loose_evidence": list(problem.evidence.filter(event__isnull=True)),
         "registered_by_department": register_event.actor_department if register_event else "",
         "submitter_waiting": submitter_waiting, "project_link": project_link,
-        "error": error, "failed": ACTIONS_BY_KEY[failed].label if failed else "",
+        "error": error, "failed": ACTIONS_BY_KEY[failed].label if failed else "", "status_conflict": status == 409,
         "offer_escalation": problem.state != State.CLOSED and Problem.objects.filter(
             pk=problem.pk).filter(selectors.escalation_q()).exists(),
         "escalation_days": settings.LEDGER_ESCALATION_OFFER_WORKING_DAYS,

@@ -50,6 +50,10 @@ class CompanyForm(forms.ModelForm):
         if self.instance.pk and self.instance.credit_code_override_reason:
             self.fields["override_reason"].initial = self.instance.credit_code_override_reason
 
+    def validate_unique(self):
+        # The service checks uniqueness with a message that names the code.
+        pass
+
     def clean_credit_code(self):
         return credit_code.clean(self.cleaned_data["credit_code"])
 

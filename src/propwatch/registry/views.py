@@ -86,6 +86,12 @@ def company_edit(request, pk: int | None = None):
             else:
                 company = services.create_company(actor=request.user, data=data, override_reason=reason)
                 messages.success(request, f"已登记“{company.name}”")
+            # A company registered in another county with no project here leaves the user's scope:
+            # say so instead of redirecting to a page that would be a 404.
+            if not Company.objects.visible_to(request.user).filter(pk=company.pk).exists():
+                messages.warning(request, f"“{company.name}”的注册所在地不在您的管辖范围内，且在您辖区内暂无项目，"
+                                          "因此不会出现在您的企业列表中。")
+                return redirect("registry:company_list")
             return redirect("registry:company_detail", pk=company.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -179,3 +179,11 @@ def test_the_export_costs_the_same_for_3n_rows_as_for_n(client_for, city_admin):
     assert (rows_n, rows_3n) == (4, 12)
     assert queries_3n == queries_n
     assert queries_n <= 12
+
+
+def test_the_line_under_the_title_names_the_filters_in_words(client_for, city_admin, problems):
+    ws = workbook(client_for(city_admin).get(reverse("ledger:problem_list"), {
+        "county": "420502", "state": "open", "focus": "3", "export": "xlsx"}))
+
+    assert ws["A2"].value.endswith("筛选：县（市、区）：西陵区；状态：未销号（全部）；整治重点：泄露信息、骚扰恐吓")
+    assert exported_numbers(ws) == [problems["late"].number]

@@ -592,8 +592,9 @@ def test_two_officers_acting_on_the_same_version_the_second_is_told_and_nothing_
     p.refresh_from_db()
     assert (p.responsible_department, p.responsible_person) == (xiling_housing_staff.department, "第一人")
     assert p.events.filter(kind=EventKind.TRANSITION).count() == 1
-    # The page shows the problem as it is now, with the new version in its forms.
+    # The page shows the problem as it is now, with the new version in its forms and a way back to it.
     assert f'name="version" value="{p.version}"' in late.content.decode()
+    assert f'href="{url}">查看最新情况</a>' in late.content.decode()
 
 
 def test_an_illegal_transition_posted_to_the_page_shows_the_reason(client_for, xiling_housing_staff, company_user):
@@ -678,3 +679,18 @@ def test_the_home_page_sums_up_the_ledger(client_for, xiling_housing_staff, ledg
     html = response.content.decode()
     assert reverse("ledger:problem_list") + "?overdue=yes" in html
     assert reverse("ledger:problem_list") + "?state=open" in html
+
+
+@pytest.mark.parametrize("persona", ["city_admin", "xiling_housing_staff", "street_officer", "police_officer",
+                                     "company_user", "auditor_user"])
+def test_the_ledger_is_in_the_navigation_of_those_who_may_see_it(request, client_for, persona):
+    html = client_for(request.getfixturevalue(persona)).get(reverse("web:home")).content.decode()
+
+    assert f'href="{reverse("ledger:problem_list")}"><span class="nav-link-title">问题台账</span>' in html
+
+
+def test_a_user_without_a_department_has_no_ledger(client_for, yichang):
+    client = client_for(UserFactory(department=None))
+
+    assert "问题台账" not in client.get(reverse("web:home")).content.decode()
+    assert client.get(reverse("ledger:problem_list")).status_code == 403

@@ -94,7 +94,7 @@ def test_a_duplicate_credit_code_is_refused_on_the_page(staff_client):
     response = staff_client.post(reverse("registry:company_create"), company_post(credit_code=NEW_CODE.lower()))
     assert response.status_code == 200
     [error] = field_errors(response.content.decode())
-    assert error == "具有 统一社会信用代码 的 物业服务企业 已存在。"
+    assert error == f"统一社会信用代码 {NEW_CODE} 已登记，请勿重复录入"
     assert Company.objects.count() == 1
 
 
@@ -207,3 +207,16 @@ def test_a_failed_project_edit_changes_nothing(staff_client):
     assert response.status_code == 200 and "该字段是必填项" in response.content.decode()
     project.refresh_from_db()
     assert project.households == 300 and project.name != ""
+
+
+def test_company_registered_out_of_scope_says_where_it_went(client_for, xiling_housing_staff):
+    from propwatch.regions.models import Region
+    from propwatch.registry import credit_code
+    from propwatch.registry.models import Company
+
+    response = client_for(xiling_housing_staff).post("/registry/companies/new/", {
+        "name": "伍家岗新物业公司", "credit_code": credit_code.make("91420503", "MA4B7C2X1"),
+        "legal_representative": "王五", "contact_phone": "13812341234",
+        "region": Region.objects.get(code="420503").pk}, follow=True)
+    assert Company.objects.filter(name="伍家岗新物业公司").exists()
+    assert response.status_code == 200 and "不在您的管辖范围内" in response.content.decode()
