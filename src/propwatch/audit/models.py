@@ -45,6 +45,15 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
+    @property
+    def object_type_label(self) -> str:
+        """The model's Chinese name (物业项目), or the raw type for non-model objects (exports)."""
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name) if self.object_type else ""
+        except (LookupError, ValueError):
+            return {"companies": "企业列表", "projects": "项目列表", "users": "用户列表", "audit": "审计日志",
+                    "problems": "问题台账", "demo": "演示数据"}.get(self.object_type, self.object_type)
+
     def changes(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for every field that differs, in the model's field order.
 

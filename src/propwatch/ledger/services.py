@@ -45,7 +45,8 @@ def _locked(problem: Problem, version: int | None) -> Problem:
     current = Problem.objects.select_for_update().get(pk=problem.pk)
     if version is not None and current.version != int(version):
         last = current.events.order_by("-at", "-id").first()
-        who = f"{last.actor_name}于{timezone.localtime(last.at):%m-%d %H:%M}" if last else "其他人员"
+        # The department, not the officer: company users read this message too.
+        who = f"{last.actor_department or '其他单位'}于{timezone.localtime(last.at):%m-%d %H:%M}" if last else "其他人员"
         raise Conflict(f"该问题已被{who}修改（当前状态：{current.get_state_display()}），"
                        "您的操作未保存。请刷新页面查看最新情况后再操作。")
     return current
@@ -64,7 +65,7 @@ def _event(problem: Problem, *, actor, kind: str, note: str = "", from_state: st
 def _save(problem: Problem, *, actor, before: dict, note: str = "") -> None:
     problem.version += 1
     problem.save()
-    record_change(actor=actor, obj=problem, before=before, note=note)
+    record_change(actor=actor, obj=problem, before=before, note=note, fields=PROBLEM_AUDIT_FIELDS)
 
 
 def _attach(problem, event, files, kind, actor) -> None:
@@ -90,6 +91,7 @@ def _next_number(problem: Problem) -> str:
 
 # ---- registration ------------------------------------------------------------------------------
 
+@transaction.atomic  # registration and the optional first assignment stand or fall together
 def register_problem(
     *, actor, project, focus: int, description: str, source: str, found_on: datetime.date,
     level: str = Level.STREET, company=None, responsible_department=None, responsible_person: str = "",
@@ -383,6 +385,8 @@ def recompute_provisional_deadlines(*, actor, year: int) -> int:
             else:  # an explicit date stays; only whether it is final can change
                 p.deadline_provisional = is_workday(old_day).provisional
                 new_day = old_day
+            if new_day == old_day and p.deadline_provisional:
+                continue  # still provisional and unmoved: no version bump, no event, no conflict for users
             _save(p, actor=actor, before=before, note="按新录入的节假日安排重新计算期限")
             _event(p, actor=actor, kind=EventKind.DEADLINE_RECOMPUTED,
                    note=f"期限由 {old_day} 调整为 {new_day}" if new_day != old_day else f"期限 {old_day} 不变，已确认")

@@ -587,7 +587,7 @@ def test_two_officers_acting_on_the_same_version_the_second_is_told_and_nothing_
     assert ok.status_code == 302
     assert late.status_code == 409
     message = page_error(late)
-    assert message.startswith(f"该问题已被{xiling_housing_staff.display_name}于")
+    assert message.startswith(f"该问题已被{xiling_housing_staff.department.name}于")
     assert "（当前状态：已交办），您的操作未保存。请刷新页面查看最新情况后再操作。" in message
     p.refresh_from_db()
     assert (p.responsible_department, p.responsible_person) == (xiling_housing_staff.department, "第一人")
