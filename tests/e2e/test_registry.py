@@ -213,6 +213,13 @@ def test_project_list_is_usable_on_a_phone(personas, open_web):
 
     # The page itself never scrolls sideways (a wide table scrolls inside its own box),
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # On a phone the main menu is folded behind one button, so the content starts near the top;
+    # tapping it opens the menu.
+    menu = page.get_by_role("list", name="主导航")
+    expect(menu).to_be_hidden()
+    page.get_by_role("button", name="展开菜单").click()
+    expect(menu.get_by_role("link", name="物业企业")).to_be_visible()
+    web.screenshot("phone-menu-open")
     # the filter button, the navigation and the first project's link are on screen and usable.
     for target in (page.get_by_role("button", name="筛选"),
                    page.get_by_role("list", name="主导航").get_by_role("link", name="物业企业"),

@@ -108,10 +108,16 @@ def load_ledger(personas: dict[str, User], count: int = 360, seed: int = 2021) -
         registrar = street_user if level == Level.STREET else county_user
         handler = street_user if level == Level.STREET else county_user
         verifier = county_user if level == Level.STREET else colleague
-        target = rng.choices([State.REGISTERED, State.ASSIGNED, State.RECTIFYING, State.AWAITING_VERIFICATION,
-                              State.CLOSED], weights=[1, 2, 4, 2, 6])[0]
+        # Like a real ledger: old problems are mostly closed; what is still open is mostly recent,
+        # and a minority of it has run past its deadline.
         if days_ago < 3:
             target = rng.choice([State.REGISTERED, State.ASSIGNED])
+        elif days_ago < 20:
+            target = rng.choices([State.ASSIGNED, State.RECTIFYING, State.AWAITING_VERIFICATION, State.CLOSED],
+                                 weights=[2, 5, 3, 4])[0]
+        else:
+            target = rng.choices([State.RECTIFYING, State.AWAITING_VERIFICATION, State.CLOSED],
+                                 weights=[1, 1, 12])[0]
         text = rng.choice(DESCRIPTIONS[focus]).format(b=rng.randint(1, 30))
         with transaction.atomic():
             p = services.register_problem(
@@ -152,4 +158,22 @@ def load_ledger(personas: dict[str, User], count: int = 360, seed: int = 2021) -
             end = min(now, found_at + datetime.timedelta(days=rng.randint(1, max(days_ago, 1))))
             _spread_timeline(p, found_at, end)
         made += 1
+    _mark_old_notifications_read()
     return made
+
+
+def _mark_old_notifications_read(keep: int = 8) -> None:
+    """The load produced weeks of notifications at once: leave each user's latest few unread.
+
+    Notifications are sent after commit, so this runs after them (on_commit callbacks run in order).
+    """
+    transaction.on_commit(lambda: _mark_read(keep), robust=True)
+
+
+def _mark_read(keep: int) -> None:
+    from propwatch.notifications.models import Notification
+
+    for user_id in Notification.objects.filter(read_at__isnull=True).values_list("user_id", flat=True).distinct():
+        latest = Notification.objects.filter(user_id=user_id).order_by("-created_at", "-id").values("pk")[:keep]
+        Notification.objects.filter(user_id=user_id, read_at__isnull=True).exclude(
+            pk__in=list(latest.values_list("pk", flat=True))).update(read_at=timezone.now())

@@ -192,8 +192,12 @@ def test_editing_a_day_is_audited_with_before_and_after(admin):
     assert event.after == {"date": "2027-02-21", "note": "春节调休"}
 
 
-def test_deleting_asks_for_confirmation_first(admin, provisional_problem):
+def test_deleting_asks_for_confirmation_first(admin, provisional_problem, city_admin):
+    from propwatch.ledger.services import recompute_provisional_deadlines
+
     day = CalendarDay.objects.create(date=D(2027, 1, 4), is_workday=False, note="测试假日")
+    # As the add page does: the holiday moved the provisional deadline, so deleting it moves it back.
+    assert recompute_provisional_deadlines(actor=city_admin, year=2027) == 1
     url = reverse("campaigns:calendar_day_delete", args=[day.pk])
     # The GET is only the question…
     page = admin.get(url).content.decode()
