@@ -178,6 +178,24 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if s3_bucket := os.environ.get("PROPWATCH_S3_BUCKET"):
+    # Uploads (evidence) in S3-compatible object storage: MinIO, Ceph, a government cloud's OSS.
+    # Private objects; the app reads them and serves them through its scope-checking views.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": s3_bucket,
+            "endpoint_url": os.environ.get("PROPWATCH_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("PROPWATCH_S3_ACCESS_KEY"),
+            "secret_key": os.environ.get("PROPWATCH_S3_SECRET_KEY"),
+            "region_name": os.environ.get("PROPWATCH_S3_REGION") or None,
+            "location": os.environ.get("PROPWATCH_S3_PREFIX", "propwatch"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("PROPWATCH_S3_ADDRESSING_STYLE", "path"),
+        },
+    }
 # Serve assets straight from the app folders (web/static/vendor holds the npm assets): no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -152,6 +152,7 @@ class ReasonForm(VersionedForm):
 
 
 class AssignForm(NoteForm):
+    field_order = ["version", "department", "person", "note"]
     department = DepartmentChoiceField(label="整改责任单位", queryset=None, required=False,
                                        empty_label="请选择",
                                        error_messages={"invalid_choice": "所选责任单位不在您的管辖范围内"})
