@@ -7,7 +7,7 @@ class DepartmentKind(models.TextChoices):
     POLICE = "police", "公安机关"  # violence, threats, fraud
     CIVIL_AFFAIRS = "civil_affairs", "民政部门"  # community committees, three-party linkage
     MARKET_REGULATION = "market_regulation", "市场监管部门"  # contracts, prices, competition
-    STREET_OFFICE = "street_office", "街道办事处（乡镇）"  # patrols, resolves on the spot
+    STREET_OFFICE = "street_office", "街道办事处、乡镇政府"  # patrols, resolves on the spot
     COMMUNITY_COMMITTEE = "community_committee", "社区居委会"
     PROPERTY_COMPANY = "property_company", "物业服务企业"
     ASSOCIATION = "association", "行业协会"

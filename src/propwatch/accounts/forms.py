@@ -19,7 +19,7 @@ class LoginForm(AuthenticationForm):
 
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.region.name} · {obj.get_kind_display()}）"
+        return f"{obj.name} · {obj.region.name} · {obj.get_kind_display()}"
 
 
 class UserForm(forms.ModelForm):

@@ -46,7 +46,7 @@ class MultipleFileField(forms.FileField):
 
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.get_kind_display()}）"
+        return f"{obj.name} · {obj.get_kind_display()}"
 
 
 class ProjectChoiceField(forms.ModelChoiceField):

@@ -226,8 +226,13 @@ def send_back(*, actor, problem: Problem, version, reason: str, files: Iterable 
     if problem.state != State.AWAITING_VERIFICATION:
         problem = _locked(problem, version)
         raise IllegalTransition(f"问题当前为“{problem.get_state_display()}”，只有待核验的问题可以退回整改")
+    def update(p):
+        # The rejected report stays in the timeline; the problem itself waits for a new one.
+        p.rectification_note = ""
+        p.submitted_by = None
+
     return _move(actor=actor, problem=problem, version=version, target=State.RECTIFYING, note=reason.strip(),
-                 files=files, evidence_kind=EvidenceKind.VERIFICATION, data={"sent_back": True})
+                 update=update, files=files, evidence_kind=EvidenceKind.VERIFICATION, data={"sent_back": True})
 
 
 @transaction.atomic  # as send_back: _locked needs a transaction on PostgreSQL
