@@ -60,17 +60,18 @@ def prepare() -> None:
 
 def main() -> None:
     prepare()
+    import bench_ledger
     import bench_registry
 
     rows = []
-    for name, ours, floor in bench_registry.cases():
+    for name, ours, floor in [*bench_registry.cases(), *bench_ledger.cases()]:
         repeat = 3 if "XLSX" in name else 7  # an export takes seconds: fewer rounds, same median
         t_ours, t_floor = best_of(ours, repeat), best_of(floor, repeat)
         rows.append((name, t_ours, t_floor))
     print()
-    print(f"{'benchmark':48} {'ours ms':>9} {'floor ms':>9} {'ratio':>7}")
+    print(f"{'benchmark':58} {'ours ms':>9} {'floor ms':>9} {'ratio':>7}")
     for name, t_ours, t_floor in rows:
-        print(f"{name:48} {t_ours * 1000:9.2f} {t_floor * 1000:9.2f} {t_ours / t_floor:7.2f}")
+        print(f"{name:58} {t_ours * 1000:9.2f} {t_floor * 1000:9.2f} {t_ours / t_floor:7.2f}")
 
 
 if __name__ == "__main__":
