@@ -20,6 +20,11 @@ def _regions_in_scope(request, level: str):
     user = request.user
     if user.is_superuser:
         return qs
+    if (cid := scoping.company_id(user)) is not None:
+        # A company's "territory" is wherever its projects are: offer those counties and streets.
+        communities = Project.objects.filter(company_id=cid).values("community__parent")
+        streets = Region.objects.filter(pk__in=communities)
+        return qs.filter(pk__in=streets.values("parent") if level == Level.COUNTY else streets.values("pk"))
     path = scoping.region_path(user)
     if path is None:
         return qs.none()

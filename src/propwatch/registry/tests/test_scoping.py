@@ -360,3 +360,10 @@ def test_api_refuses_moving_a_project_into_another_county(client_for, xiling_hou
     project.refresh_from_db()
     assert project.community.code == XILING_STREET_COMMUNITY
 
+
+
+def test_company_user_filters_offer_the_counties_of_its_own_projects(client_for, company_user):
+    page = client_for(company_user).get("/registry/projects/").content.decode()
+    assert 'value="420502"' in page and 'value="420503"' in page and 'value="420504"' not in page
+    filtered = client_for(company_user).get("/registry/projects/?county=420503").content.decode()
+    assert "江城伍家岗苑" in filtered and "江城西陵花园" not in filtered
