@@ -10,7 +10,6 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-import chinese_calendar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -19,6 +18,7 @@ from propwatch.audit.services import record, record_change, snapshot
 
 from .choices import Focus
 from .models import DEFAULT_TIME_LIMITS, CalendarDay, CalendarYear, TimeLimit
+from .working_days import builtin_covers
 
 WEEKDAYS = "一二三四五六日"
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -30,15 +30,6 @@ WORKDAY_WORDS = {"上班", "班", "补班", "调休上班"}
 
 def weekday_name(day: datetime.date) -> str:
     return f"星期{WEEKDAYS[day.weekday()]}"
-
-
-def builtin_covers(year: int) -> bool:
-    """True when the bundled `chinesecalendar` package knows the year's official schedule."""
-    try:
-        chinese_calendar.is_workday(datetime.date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
 
 
 def check_day(day: datetime.date, is_workday: bool) -> str:

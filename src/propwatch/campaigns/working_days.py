@@ -42,6 +42,15 @@ class Calendar:
             return DayKind(day.weekday() < 5, True)
 
 
+def builtin_covers(year: int) -> bool:
+    """True when the bundled `chinesecalendar` package knows the year's official schedule."""
+    try:
+        chinese_calendar.is_workday(datetime.date(year, 6, 1))
+    except NotImplementedError:  # the package's way of saying "no data for this year"
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class WorkingDayResult:
     date: datetime.date

@@ -43,3 +43,26 @@ def pdf_upload(name: str = "report.pdf"):
 
 
 TODAY = datetime.date(2026, 12, 3)
+
+
+def bring_to(state: str, county, company_user):
+    """A street-level problem of the company's 西陵 project, moved through the services to `state`.
+
+    The county officer registers, assigns and verifies; the company starts and submits.
+    """
+    from propwatch.ledger.choices import State
+
+    p = register(county, company_user.department.company.projects.get(name="江城西陵花园"))
+    if state == State.REGISTERED:
+        return p
+    p = services.assign_problem(actor=county, problem=p, version=p.version, department=county.department)
+    if state == State.ASSIGNED:
+        return p
+    p = services.start_rectification(actor=company_user, problem=p, version=p.version)
+    if state == State.RECTIFYING:
+        return p
+    p = services.submit_rectification(actor=company_user, problem=p, version=p.version, note="已按要求整改",
+                                      files=[png_upload()])
+    if state == State.AWAITING_VERIFICATION:
+        return p
+    return services.close_problem(actor=county, problem=p, version=p.version)

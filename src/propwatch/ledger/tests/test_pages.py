@@ -21,7 +21,7 @@ from propwatch.ledger.models import Evidence, Problem
 from propwatch.regions.models import Region
 from propwatch.registry.tests.factories import CompanyFactory, ProjectFactory, community
 
-from .factories import pdf_upload, png_upload, register
+from .factories import bring_to, pdf_upload, png_upload, register
 
 
 @pytest.fixture(autouse=True)
@@ -395,24 +395,6 @@ def test_only_offices_may_open_the_registration_page(request, client_for, person
 def colleague(xiling_housing_staff):
     return UserFactory(department=xiling_housing_staff.department, username="t_xiling_colleague",
                        display_name="西陵住建同事")
-
-
-def bring_to(state: str, county, company_user) -> Problem:
-    """A street-level problem of the company's 西陵 project, moved through the services."""
-    p = register(county, company_user.department.company.projects.get(name="江城西陵花园"))
-    if state == State.REGISTERED:
-        return p
-    p = services.assign_problem(actor=county, problem=p, version=p.version, department=county.department)
-    if state == State.ASSIGNED:
-        return p
-    p = services.start_rectification(actor=company_user, problem=p, version=p.version)
-    if state == State.RECTIFYING:
-        return p
-    p = services.submit_rectification(actor=company_user, problem=p, version=p.version, note="已恢复",
-                                      files=[png_upload()])
-    if state == State.AWAITING_VERIFICATION:
-        return p
-    return services.close_problem(actor=county, problem=p, version=p.version)
 
 
 # (state, persona) → the forms on the page. County: the 西陵 housing bureau, responsible once assigned.

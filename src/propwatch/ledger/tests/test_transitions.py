@@ -9,6 +9,7 @@ from propwatch.ledger.choices import TRANSITIONS, EventKind, State
 from propwatch.ledger.errors import Conflict, IllegalTransition, LedgerError, NotAllowed
 from propwatch.ledger.models import Problem
 
+from .factories import bring_to as shared_bring_to
 from .factories import png_upload, register
 
 
@@ -26,22 +27,7 @@ def _project_of(company_user):
 
 
 def bring_to(state: str, actors) -> Problem:
-    """A problem of the company's 西陵 project, moved through the services to `state`."""
-    county, company = actors["county"], actors["company"]
-    p = register(county, _project_of(company))
-    if state == State.REGISTERED:
-        return p
-    p = services.assign_problem(actor=county, problem=p, version=p.version, department=county.department)
-    if state == State.ASSIGNED:
-        return p
-    p = services.start_rectification(actor=company, problem=p, version=p.version)
-    if state == State.RECTIFYING:
-        return p
-    p = services.submit_rectification(actor=company, problem=p, version=p.version, note="已清理占道经营",
-                                      files=[png_upload()])
-    if state == State.AWAITING_VERIFICATION:
-        return p
-    return services.close_problem(actor=county, problem=p, version=p.version)
+    return shared_bring_to(state, actors["county"], actors["company"])
 
 
 def _do(target: str, p: Problem, actors) -> Problem:

@@ -17,6 +17,7 @@ only come from the scope, never from the role check (403).
 The helpers at the bottom (`xlsx_cells`, `select_options`) are shared by the other scoping tests.
 """
 
+import abc
 import io
 import re
 from html import unescape
@@ -28,7 +29,7 @@ from openpyxl import load_workbook
 XILING, WUJIAGANG = "420502", "420503"
 
 
-class ScopingSuite:
+class ScopingSuite(abc.ABC):
     """Mix into a `Test…` class and fill in the hooks below."""
 
     # URL names; the detail and edit views take `pk`.
@@ -38,13 +39,13 @@ class ScopingSuite:
     # DRF router basename: `<basename>-list` and `<basename>-detail`.
     api_basename: str
 
+    @abc.abstractmethod
     def make(self, county: str, name: str):
         """Create and return an object of the model that lies in `county` (a county code)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def edit_form_data(self, obj, name: str) -> dict:
         """A valid POST body for the edit page that renames `obj` to `name`."""
-        raise NotImplementedError
 
     def link(self, obj) -> str:
         """How a list row links to the object: present exactly when the row is shown."""
