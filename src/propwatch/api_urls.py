@@ -1,6 +1,6 @@
 """/api/v1/: one router for every app's viewsets, and the token endpoint."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from propwatch.accounts.api import DepartmentViewSet, ObtainTokenView
@@ -17,5 +17,6 @@ router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("public/", include("propwatch.portal.api_urls")),
     *router.urls,
 ]

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "propwatch.campaigns",
     "propwatch.ledger",
     "propwatch.notifications",
+    "propwatch.complaints",
+    "propwatch.portal",
     "propwatch.demo",
 ]
 
@@ -229,6 +231,31 @@ DEFAULT_FROM_EMAIL = os.environ.get("PROPWATCH_EMAIL_FROM", "propwatch@localhost
 NOTIFY_BY_EMAIL = bool(os.environ.get("PROPWATCH_EMAIL_HOST"))
 # The daily reminder tells assignees of problems due within this many days (and of overdue ones).
 LEDGER_REMIND_DAYS_BEFORE = int(os.environ.get("PROPWATCH_REMIND_DAYS_BEFORE", "2"))
+# Complaints must be answered within this many working days of receipt (12345 practice: 5);
+# focus problem 1 (supply cut-offs) is urgent and counted in hours.
+COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("PROPWATCH_COMPLAINT_REPLY_DAYS", "5"))
+COMPLAINT_URGENT_REPLY_HOURS = int(os.environ.get("PROPWATCH_COMPLAINT_URGENT_HOURS", "24"))
+# Public form and status lookup: requests per IP (django-ratelimit syntax, e.g. "10/h").
+PUBLIC_COMPLAINT_RATE = os.environ.get("PROPWATCH_PUBLIC_COMPLAINT_RATE", "10/h")
+PUBLIC_LOOKUP_RATE = os.environ.get("PROPWATCH_PUBLIC_LOOKUP_RATE", "30/h")
+# The public site's published contacts: shown on the public home, the complaint form and the
+# "too many requests" page, so a resident who cannot use the site still reaches a person.
+PUBLIC_HOTLINE = os.environ.get("PROPWATCH_PUBLIC_HOTLINE", "0717-12345")
+PUBLIC_MAILBOX = os.environ.get("PROPWATCH_PUBLIC_MAILBOX", "wyzz@yichang.gov.cn")
+PUBLIC_MAILING_ADDRESS = os.environ.get(
+    "PROPWATCH_PUBLIC_MAILING_ADDRESS", "湖北省宜昌市西陵区 宜昌市住房和城乡建设局物业专项整治工作专班（邮编 443000）")
+# django-ratelimit counts requests in a cache that every web process must share (a per-process
+# LocMemCache would multiply the limit by the number of workers): Redis when REDIS_URL is set,
+# else files under var/, which all processes of the embedded set-up see.
+if redis_url:
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                           "KEY_PREFIX": "ratelimit"}
+else:
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                           "LOCATION": VAR_DIR / "cache" / "ratelimit"}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Complaints within this many days on the same project are compared for likely duplicates.
+COMPLAINT_DUPLICATE_WINDOW_DAYS = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

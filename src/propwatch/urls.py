@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("propwatch.accounts.urls")),
     path("registry/", include("propwatch.registry.urls")),
     path("ledger/", include("propwatch.ledger.urls")),
+    path("complaints/", include("propwatch.complaints.urls")),
+    path("public/", include("propwatch.portal.urls")),
     path("audit/", include("propwatch.audit.urls")),
     path("campaigns/", include("propwatch.campaigns.urls")),
     path("notifications/", include("propwatch.notifications.urls")),

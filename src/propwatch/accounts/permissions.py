@@ -25,6 +25,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_LEDGER = "view_ledger"  # the problem ledger (台账); which rows and moves is scoping's and ledger.rules' job
     MANAGE_CALENDAR = "manage_calendar"  # holiday / make-up day table and time limits per focus problem
+    VIEW_COMPLAINTS = "view_complaints"  # complaint records; which rows is scoping's job, which moves complaints.rules'
 
 
 def _dept(user):
@@ -60,6 +61,9 @@ RULES: dict[Action, Callable] = {
     Action.VIEW_AUDIT: lambda user: _is({K.HOUSING}, {R.ADMIN, R.AUDITOR}, {Level.CITY})(user),
     Action.VIEW_LEDGER: _is(_GOV | {K.PROPERTY_COMPANY}),
     Action.MANAGE_CALENDAR: _is({K.HOUSING}, {R.ADMIN}, {Level.CITY}),
+    # Offices that take complaints in, and police / market regulation for what is routed to them.
+    # Never a property company: it reads the ledger problem, not the complaint.
+    Action.VIEW_COMPLAINTS: _is({K.HOUSING, K.STREET_OFFICE, K.COMMUNITY_COMMITTEE, K.POLICE, K.MARKET_REGULATION}),
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -73,6 +77,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_AUDIT: "查看审计日志",
     Action.VIEW_LEDGER: "查看问题台账",
     Action.MANAGE_CALENDAR: "维护节假日安排和整改时限",
+    Action.VIEW_COMPLAINTS: "查看和办理投诉举报",
 }
 
 

@@ -105,3 +105,27 @@ def scope_problems(qs: QuerySet, user) -> QuerySet:
             department=dept).values("problem_id"))
         return in_region.filter(routed)
     return in_region
+
+
+# Offices that take complaints in and decide them for their territory.
+INTAKE_KINDS = {DepartmentKind.HOUSING, DepartmentKind.STREET_OFFICE, DepartmentKind.COMMUNITY_COMMITTEE}
+
+
+def scope_complaints(qs: QuerySet, user) -> QuerySet:
+    """Complaints: offices see their territory; police/market only what is routed to them.
+
+    A property company never sees a complaint record, not even about its own project: it reads
+    the ledger problem's description only. Development & reform, civil affairs and associations
+    have no part in complaint handling.
+    """
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return qs
+    dept = _department(user)
+    if dept is None or dept.kind == DepartmentKind.PROPERTY_COMPANY:
+        return qs.none()
+    in_region = qs.filter(project__community__path__startswith=dept.region.path)
+    if dept.kind in ROUTED_KINDS:
+        return in_region.filter(handling_department=dept)
+    if dept.kind in INTAKE_KINDS:
+        return in_region
+    return qs.none()

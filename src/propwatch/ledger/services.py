@@ -146,7 +146,7 @@ def register_problem(
 
 @transaction.atomic
 def _move(*, actor, problem: Problem, version, target: str, note: str = "", data: dict | None = None,
-          update=None, files: Iterable = (), evidence_kind: str = "") -> Problem:
+          update=None, files: Iterable = (), evidence_kind: str = "", rule=None) -> Problem:
     problem = _locked(problem, version)
     if target not in TRANSITIONS.get(problem.state, set()):
         allowed = "、".join(TRANSITION_LABELS[(problem.state, t)] for t in TRANSITIONS.get(problem.state, ()))
@@ -154,7 +154,7 @@ def _move(*, actor, problem: Problem, version, target: str, note: str = "", data
             f"问题当前为“{problem.get_state_display()}”，不能变更为“{State(target).label}”。"
             + (f"当前可以：{allowed}" if allowed else "")
         )
-    rule = rules.rule_for(problem, target)
+    rule = rule or rules.rule_for(problem, target)
     if rule is not None:
         _check(rule(actor, problem))
     before = snapshot(problem, PROBLEM_AUDIT_FIELDS)
@@ -250,6 +250,26 @@ def reopen_problem(*, actor, problem: Problem, version, reason: str) -> Problem:
 
     return _move(actor=actor, problem=problem, version=version, target=State.RECTIFYING, note=reason.strip(),
                  update=update, data={"reopened": True})
+
+
+@transaction.atomic
+def reopen_after_callback(*, actor, problem: Problem, reason: str) -> Problem:
+    """A complainant was not satisfied at the callback: the problem goes back to rectification.
+
+    The callback staff (street, community or housing) may do this, unlike a discretionary reopen,
+    which needs the county housing bureau: the resident's verdict is the reason.
+    """
+    if problem.state != State.CLOSED:
+        problem = _locked(problem, None)
+        raise IllegalTransition(f"问题当前为“{problem.get_state_display()}”，只有已销号的问题可以因回访不满意重新整改")
+
+    def update(p):
+        p.closed_at = None
+        p.closed_by = None
+        p.submitted_by = None
+
+    return _move(actor=actor, problem=problem, version=None, target=State.RECTIFYING, note=reason.strip(),
+                 update=update, data={"reopened": True, "callback": True}, rule=lambda user, p: "")
 
 
 def transition(*, actor, problem: Problem, target: str, version, note: str = "", files: Iterable = (),

@@ -9,6 +9,7 @@ NAV = [
     ("首页", "web:home", None),
     ("物业企业", "registry:company_list", Action.VIEW_REGISTRY),
     ("物业项目", "registry:project_list", Action.VIEW_REGISTRY),
+    ("投诉举报", "complaints:complaint_list", Action.VIEW_COMPLAINTS),
     ("问题台账", "ledger:problem_list", Action.VIEW_LEDGER),
     ("批量导入", "registry:import", Action.IMPORT_REGISTRY),
     ("用户管理", "accounts:user_list", Action.MANAGE_USERS),

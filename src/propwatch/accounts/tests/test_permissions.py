@@ -19,7 +19,7 @@ VIEW, EDIT, DISCLOSE, IMPORT = (Action.VIEW_REGISTRY, Action.EDIT_REGISTRY, Acti
                                 Action.IMPORT_REGISTRY)
 EXPORT, OVERRIDE, USERS, AUDIT = (Action.EXPORT, Action.OVERRIDE_CREDIT_CODE, Action.MANAGE_USERS,
                                   Action.VIEW_AUDIT)
-LEDGER = Action.VIEW_LEDGER
+LEDGER, COMPLAINTS = Action.VIEW_LEDGER, Action.VIEW_COMPLAINTS
 
 
 @pytest.fixture
@@ -68,14 +68,14 @@ EVERYTHING = set(Action)
 
 EXPECTED = [
     ("city_admin", EVERYTHING),
-    ("city_leader", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, OVERRIDE, LEDGER}),
-    ("auditor_user", {VIEW, EXPORT, AUDIT, LEDGER}),
-    ("xiling_housing_staff", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, LEDGER}),
-    ("county_admin", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, LEDGER}),
-    ("street_officer", {VIEW, DISCLOSE, EXPORT, LEDGER}),
-    ("community_officer", {VIEW, DISCLOSE, EXPORT, LEDGER}),
-    ("police_officer", {VIEW, EXPORT, LEDGER}),
-    ("market_officer", {VIEW, EXPORT, LEDGER}),
+    ("city_leader", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, OVERRIDE, LEDGER, COMPLAINTS}),
+    ("auditor_user", {VIEW, EXPORT, AUDIT, LEDGER, COMPLAINTS}),
+    ("xiling_housing_staff", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, LEDGER, COMPLAINTS}),
+    ("county_admin", {VIEW, EDIT, DISCLOSE, IMPORT, EXPORT, LEDGER, COMPLAINTS}),
+    ("street_officer", {VIEW, DISCLOSE, EXPORT, LEDGER, COMPLAINTS}),
+    ("community_officer", {VIEW, DISCLOSE, EXPORT, LEDGER, COMPLAINTS}),
+    ("police_officer", {VIEW, EXPORT, LEDGER, COMPLAINTS}),
+    ("market_officer", {VIEW, EXPORT, LEDGER, COMPLAINTS}),
     ("drc_officer", {VIEW, EXPORT, LEDGER}),
     ("company_user", {VIEW, EXPORT, LEDGER}),
     ("no_department_user", set()),

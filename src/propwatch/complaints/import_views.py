@@ -1,0 +1,3 @@
+"""The 12345 work-order import pages."""
+
+urlpatterns: list = []

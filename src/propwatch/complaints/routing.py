@@ -1,0 +1,54 @@
+"""Which department a complaint goes to, and by when it must be answered."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from propwatch.accounts.choices import DepartmentKind as K
+from propwatch.accounts.models import Department
+from propwatch.campaigns.working_days import add_working_days
+from propwatch.ledger.choices import Level
+from propwatch.ledger.deadlines import end_of_day
+
+from .choices import Route
+
+ROUTE_KINDS = {Route.POLICE: K.POLICE, Route.MARKET: K.MARKET_REGULATION}
+
+
+def _county_path(project) -> str:
+    parts = project.community.path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) + "/"
+
+
+def default_department(project, route: str) -> tuple[Department | None, str]:
+    """(department, ledger level) a complaint on `project` with `route` goes to by default.
+
+    Housing matters go to the street office of the project's street, which resolves them on the
+    spot (street level), or to the county housing bureau where the street has no account. Police
+    and market regulation matters go to that county's police / market regulation office.
+    """
+    county = _county_path(project)
+    active = Department.objects.filter(is_active=True).select_related("region")
+    kind = ROUTE_KINDS.get(route)
+    if kind is not None:
+        dept = active.filter(kind=kind, region__path=county).first()
+        return dept, Level.COUNTY
+    street = project.community.parent
+    if street is not None:
+        dept = active.filter(kind=K.STREET_OFFICE, region=street).first()
+        if dept is not None:
+            return dept, Level.STREET
+    return active.filter(kind=K.HOUSING, region__path=county).first(), Level.COUNTY
+
+
+def level_for(department: Department) -> str:
+    return Level.STREET if department.kind in (K.STREET_OFFICE, K.COMMUNITY_COMMITTEE) else Level.COUNTY
+
+
+def reply_deadline(received_at: datetime.datetime, focus: int | None) -> tuple[datetime.datetime, bool]:
+    """(deadline, provisional): working days from receipt (5 by default); focus 1 is urgent, in hours."""
+    if focus == 1:
+        return received_at + datetime.timedelta(hours=settings.COMPLAINT_URGENT_REPLY_HOURS), False
+    result = add_working_days(timezone.localtime(received_at).date(), settings.COMPLAINT_REPLY_WORKING_DAYS)
+    return end_of_day(result.date), result.provisional

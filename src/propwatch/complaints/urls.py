@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import import_views, views
+
+app_name = "complaints"
+urlpatterns = [
+    *import_views.urlpatterns,
+    *views.urlpatterns,
+]
