@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from propwatch.accounts.api import DepartmentViewSet, ObtainTokenView
+from propwatch.complaints.api import ComplaintViewSet
 from propwatch.ledger.api import ProblemViewSet
 from propwatch.regions.api import RegionViewSet
 from propwatch.registry.api import CompanyViewSet, ProjectViewSet
@@ -14,6 +15,7 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("problems", ProblemViewSet, basename="problem")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -288,6 +288,13 @@ SPECTACULAR_SETTINGS = {
         "ProblemStateEnum": "propwatch.ledger.choices.State",
         "ProblemLevelEnum": "propwatch.ledger.choices.Level",
         "RegionLevelEnum": "propwatch.regions.models.Level",
+        "ComplaintChannelEnum": "propwatch.complaints.choices.Channel",
+        "StaffChannelEnum": "propwatch.complaints.choices.STAFF_CHANNEL_CHOICES",
+        "ComplaintRouteEnum": "propwatch.complaints.choices.Route",
+        "ComplaintStateEnum": "propwatch.complaints.choices.State",
+        "ComplaintFocusEnum": "propwatch.complaints.models.SUGGESTED_FOCUS_CHOICES",
+        "ComplaintFocusFilterEnum": "propwatch.complaints.forms.FOCUS_CHOICES",
+        "FocusEnum": "propwatch.campaigns.choices.Focus",
     },
 }
 

@@ -13,6 +13,7 @@ class Channel(models.TextChoices):
 
 # Channels staff enter by hand; web complaints come from residents, work orders from imports.
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.VISIT, Channel.LETTER, Channel.MAILBOX, Channel.MEDIA]
+STAFF_CHANNEL_CHOICES = [(c.value, c.label) for c in STAFF_CHANNELS]
 
 
 class State(models.TextChoices):

@@ -59,15 +59,18 @@ def mask_phone(phone: str) -> str:
 
 
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
-_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)")
 
 
 def redact(text: str, *, names: list[str] = ()) -> str:
-    """Text safe to copy into a problem a company reads: phone numbers and the complainant's name masked."""
-    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())[-11:]), text or "")
-    text = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    """Text safe to copy into a problem a company reads: phone numbers and the complainant's name removed.
+
+    Removed, not masked: even 138****1234 or 张** narrows down who complained.
+    """
+    text = _MOBILE_IN_TEXT.sub("[电话已隐去]", text or "")
+    text = _LANDLINE_IN_TEXT.sub("[电话已隐去]", text)
     for name in names:
         name = (name or "").strip()
         if len(name) >= 2:
-            text = text.replace(name, mask_name(name))
+            text = text.replace(name, "[投诉人]")
     return text

@@ -42,6 +42,16 @@ def default_department(project, route: str) -> tuple[Department | None, str]:
     return active.filter(kind=K.HOUSING, region__path=county).first(), Level.COUNTY
 
 
+# Departments that can be made responsible for a complaint's problem.
+HANDLING_KINDS = {K.HOUSING, K.STREET_OFFICE, K.COMMUNITY_COMMITTEE, K.POLICE, K.MARKET_REGULATION}
+
+
+def can_handle(department: Department, project) -> bool:
+    """An active handling office whose territory includes the project."""
+    return (department.is_active and department.kind in HANDLING_KINDS
+            and project.community.path.startswith(department.region.path))
+
+
 def level_for(department: Department) -> str:
     return Level.STREET if department.kind in (K.STREET_OFFICE, K.COMMUNITY_COMMITTEE) else Level.COUNTY
 

@@ -23,7 +23,7 @@ from propwatch.ledger.models import Problem
 from propwatch.registry import phone_numbers
 
 from . import pii, routing, rules, tracking
-from .choices import Channel, EventKind, Route, Satisfaction, State
+from .choices import CallbackMethod, Channel, EventKind, Route, Satisfaction, State
 from .classifier import classify
 from .errors import ComplaintError, Conflict, LedgerError, NotAllowed
 from .models import Callback, Complaint, ComplaintEvent, ComplaintPhoto
@@ -229,12 +229,16 @@ def accept_complaint(*, actor, complaint: Complaint, version, focus: int, route:
             department, _level = routing.default_department(complaint.project, route)
         if department is None:
             raise ComplaintError("该小区所在地没有可承办的部门账号，请手动选择承办单位")
+        if not routing.can_handle(department, complaint.project):
+            raise ComplaintError(f"{department.name}不负责该小区所在地，请选择小区所在县（市、区）的承办单位")
         problem = ledger.register_problem(
             actor=actor, project=complaint.project, focus=focus, source=Source.COMPLAINT,
             description=pii.redact(complaint.text, names=[complaint.name()]),
             found_on=timezone.localdate(complaint.received_at), level=routing.level_for(department),
-            responsible_department=department,
         )
+        problem = ledger.assign_problem(actor=actor, problem=problem, version=problem.version,
+                                        department=department, routing_complaint=True,
+                                        note=f"投诉 {complaint.display_code} 受理后转交{department.name}")
         complaint.handling_department = department
         kind, public_note = EventKind.ACCEPT, f"您的投诉已受理，已转交{department.name}办理。"
     complaint.problem = problem
@@ -328,6 +332,8 @@ def record_callback(*, actor, complaint: Complaint, satisfaction: str, method: s
     _check(rules.can_callback(actor, complaint))
     if satisfaction not in Satisfaction.values:
         raise ComplaintError("请选择满意度：满意、基本满意或不满意")
+    if method not in CallbackMethod.values:
+        raise ComplaintError("请选择回访方式：电话回访、短信回访、上门回访或网上评价")
     note = (note or "").strip()
     if satisfaction == Satisfaction.DISSATISFIED and not note:
         raise ComplaintError("不满意须填写回访情况（投诉人认为哪里没有解决），问题将退回整改")

@@ -170,8 +170,18 @@ def _move(*, actor, problem: Problem, version, target: str, note: str = "", data
     return problem
 
 
-def assign_problem(*, actor, problem: Problem, version, department, person: str = "", note: str = "") -> Problem:
-    _check(rules.can_assign(actor, problem))  # a refusal comes before any complaint about the input
+def assign_problem(*, actor, problem: Problem, version, department, person: str = "", note: str = "",
+                   routing_complaint: bool = False) -> Problem:
+    """Make a department responsible.
+
+    `routing_complaint=True` is the complaint intake's routing (complaints.accept_complaint):
+    the office that accepts a complaint sends it to the route's department (police, market
+    regulation, …) even where it could not assign a county-level problem in the ledger; that
+    decision was checked by the complaint rules.
+    """
+    rule = (lambda user, p: "") if routing_complaint else None
+    if not routing_complaint:
+        _check(rules.can_assign(actor, problem))  # a refusal comes before any complaint about the input
     if department is None:
         raise LedgerError("请选择整改责任单位")
 
@@ -180,7 +190,7 @@ def assign_problem(*, actor, problem: Problem, version, department, person: str 
         p.responsible_person = person or p.responsible_person
 
     return _move(actor=actor, problem=problem, version=version, target=State.ASSIGNED, update=update,
-                 note=note or f"交办至{department.name}", data={"department": department.pk})
+                 note=note or f"交办至{department.name}", data={"department": department.pk}, rule=rule)
 
 
 def start_rectification(*, actor, problem: Problem, version, note: str = "") -> Problem:
