@@ -256,6 +256,9 @@ else:
 RATELIMIT_USE_CACHE = "ratelimit"
 # Complaints within this many days on the same project are compared for likely duplicates.
 COMPLAINT_DUPLICATE_WINDOW_DAYS = 30
+# Complainants' name and phone are erased this many days after the complaint is finished
+# (个人信息保护法 art. 19: the shortest time needed; the default covers a year's reports and appeals).
+COMPLAINT_PII_RETENTION_DAYS = int(os.environ.get("PROPWATCH_COMPLAINT_PII_RETENTION_DAYS", "730"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -65,3 +65,19 @@ def classifier_corrections() -> Iterator[tuple[str, int, str]]:
     rows = (Complaint.objects.exclude(focus=None).exclude(route="")
             .values_list("text", "focus", "route").iterator(chunk_size=2000))
     yield from rows
+
+
+def complaint_summary(user) -> dict:
+    """Headline counts for the home page, in one query."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Complaint.objects.visible_to(user).aggregate(
+        received=Count("pk", filter=Q(state=State.RECEIVED)),
+        reply_overdue=Count("pk", filter=Q(replied_at__isnull=True, reply_deadline__lt=now) & ~Q(state=State.REJECTED)),
+        accepted_this_month=Count("pk", filter=Q(state__in=[State.ACCEPTED, State.DUPLICATE],
+                                                 decided_at__gte=month_start)),
+        this_month=Count("pk", filter=Q(received_at__gte=month_start)),
+    )

@@ -419,6 +419,12 @@ def _detail(request, problem: Problem, *, failed: str = "", error: str = "", sta
     project_link = can(user, Action.VIEW_REGISTRY) and Project.objects.visible_to(user).filter(
         pk=problem.project_id).exists()
     register_event = problem.events.filter(kind=EventKind.REGISTER).first()
+    # The complaints behind the problem, for staff who handle complaints (never for the company).
+    linked_complaints = []
+    if not is_company and can(user, Action.VIEW_COMPLAINTS):
+        from propwatch.complaints.models import Complaint
+
+        linked_complaints = list(Complaint.objects.visible_to(user).filter(problem=problem).order_by("received_at"))
     context = {
         "problem": problem, "is_company": is_company, "pending": pending, "actions": offered,
         "focus_long": FOCUS_LONG.get(problem.focus, ""), "timeline": _timeline(problem, show_names=not is_company),
@@ -426,6 +432,7 @@ def _detail(request, problem: Problem, *, failed: str = "", error: str = "", sta
         "loose_evidence": list(problem.evidence.filter(event__isnull=True)),
         "registered_by_department": register_event.actor_department if register_event else "",
         "submitter_waiting": submitter_waiting, "project_link": project_link,
+        "linked_complaints": linked_complaints,
         "error": error, "failed": ACTIONS_BY_KEY[failed].label if failed else "", "status_conflict": status == 409,
         "offer_escalation": problem.state != State.CLOSED and Problem.objects.filter(
             pk=problem.pk).filter(selectors.escalation_q()).exists(),

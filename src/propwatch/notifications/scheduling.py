@@ -34,6 +34,8 @@ class PeriodicJob:
 
 PERIODIC_JOBS = [
     PeriodicJob("ledger.daily_reminders", "propwatch.ledger.tasks.send_daily_reminders", "每日到期和逾期提醒"),
+    PeriodicJob("complaints.anonymise", "propwatch.complaints.tasks.anonymise_expired_contacts",
+                "清除到期的投诉人信息"),
 ]
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from propwatch.accounts.permissions import Action, can
+from propwatch.complaints.selectors import complaint_summary
 from propwatch.ledger.selectors import ledger_summary
 from propwatch.registry.selectors import registry_summary
 
@@ -14,7 +15,8 @@ from propwatch.registry.selectors import registry_summary
 def home(request):
     summary = registry_summary(request.user) if can(request.user, Action.VIEW_REGISTRY) else None
     ledger = ledger_summary(request.user) if can(request.user, Action.VIEW_LEDGER) else None
-    return render(request, "web/home.html", {"summary": summary, "ledger": ledger})
+    complaints = complaint_summary(request.user) if can(request.user, Action.VIEW_COMPLAINTS) else None
+    return render(request, "web/home.html", {"summary": summary, "ledger": ledger, "complaints": complaints})
 
 
 def error_404(request, exception=None):

@@ -33,6 +33,26 @@ def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def only_reminders(request):
+    """These tests follow the claiming of one job; the list of jobs is tested on its own below."""
+    if "all_jobs" in request.keywords:
+        yield
+        return
+    saved = PERIODIC_JOBS[:]
+    PERIODIC_JOBS[:] = [j for j in saved if j.name == JOB]
+    yield
+    PERIODIC_JOBS[:] = saved
+
+
+@pytest.mark.all_jobs
+def test_every_periodic_job_is_enqueued_once_a_day(db, database_queue):
+    schedule()
+    schedule()
+    assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "propwatch.complaints.tasks.anonymise_expired_contacts", "propwatch.ledger.tasks.send_daily_reminders"]
+
+
 def schedule(*args) -> str:
     out = io.StringIO()
     call_command("schedule", *args, stdout=out)
