@@ -74,3 +74,8 @@ def redact(text: str, *, names: list[str] = ()) -> str:
         if len(name) >= 2:
             text = text.replace(name, "[投诉人]")
     return text
+
+
+def rotate(token: str) -> str:
+    """The token re-encrypted with the newest key (PROPWATCH_PII_KEYS lists it first)."""
+    return _fernet().rotate(token.encode("ascii")).decode("ascii") if token else ""
