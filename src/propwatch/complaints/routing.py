@@ -56,9 +56,20 @@ def level_for(department: Department) -> str:
     return Level.STREET if department.kind in (K.STREET_OFFICE, K.COMMUNITY_COMMITTEE) else Level.COUNTY
 
 
-def reply_deadline(received_at: datetime.datetime, focus: int | None) -> tuple[datetime.datetime, bool]:
-    """(deadline, provisional): working days from receipt (5 by default); focus 1 is urgent, in hours."""
+def reply_deadline(received_at: datetime.datetime, focus: int | None, *, memo: dict | None = None
+                   ) -> tuple[datetime.datetime, bool]:
+    """(deadline, provisional): working days from receipt (5 by default); focus 1 is urgent, in hours.
+
+    `memo` (a dict kept by the caller) remembers the answer per day of receipt, so a bulk import
+    reads the calendar once per day instead of once per row.
+    """
     if focus == 1:
         return received_at + datetime.timedelta(hours=settings.COMPLAINT_URGENT_REPLY_HOURS), False
-    result = add_working_days(timezone.localtime(received_at).date(), settings.COMPLAINT_REPLY_WORKING_DAYS)
-    return end_of_day(result.date), result.provisional
+    day = timezone.localtime(received_at).date()
+    if memo is not None and day in memo:
+        return memo[day]
+    result = add_working_days(day, settings.COMPLAINT_REPLY_WORKING_DAYS)
+    answer = (end_of_day(result.date), result.provisional)
+    if memo is not None:
+        memo[day] = answer
+    return answer

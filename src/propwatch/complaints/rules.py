@@ -43,7 +43,7 @@ def can_decide(user, complaint) -> str:
     if not _worker_of(user, INTAKE_KINDS):
         return "只有住建部门、街道办事处和社区可以受理投诉"
     if not complaint.can_decide():
-        return f"该投诉已{complaint.get_state_display()}，不能重复处理"
+        return f"该投诉当前为“{complaint.get_state_display()}”，不能重复处理"
     return ""
 
 

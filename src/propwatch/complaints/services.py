@@ -116,11 +116,15 @@ def _create(*, actor, channel: str, project, text: str, name: str = "", phone: s
             confidential: bool = False, wants_reply: bool = True, address: str = "",
             received_at: datetime.datetime | None = None, work_order_no: str | None = None,
             idempotency_key: str | None = None, photos: list | None = None, receive_note: str = "",
-            suggestion=None) -> Complaint:
-    """Insert one complaint with its suggestion, photos, first event and audit row."""
+            suggestion=None, deadline_memo: dict | None = None) -> Complaint:
+    """Insert one complaint with its suggestion, photos, first event and audit row.
+
+    Bulk callers pass `suggestion` (from one `classify_many`) and a `deadline_memo` dict they keep
+    for the whole batch, so each row costs its inserts and little else.
+    """
     received_at = received_at or timezone.now()
     suggestion = suggestion or classify(text)
-    deadline, provisional = routing.reply_deadline(received_at, suggestion.focus or None)
+    deadline, provisional = routing.reply_deadline(received_at, suggestion.focus or None, memo=deadline_memo)
     real = actor if getattr(actor, "is_authenticated", False) else None
     complaint = Complaint(
         tracking_code=tracking.new_code(), channel=channel, received_at=received_at, work_order_no=work_order_no,

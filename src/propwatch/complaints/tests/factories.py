@@ -28,11 +28,15 @@ from propwatch.ledger.choices import State as ProblemState
 from propwatch.ledger.tests.factories import png_upload
 from propwatch.registry.tests.factories import ProjectFactory
 
-# A name and phone no test text contains by accident: finding them anywhere is a leak.
-NAME = "张三丰"
-PHONE = "13812341234"
+# A name and phone nothing else in the test database holds (the company factory's contact is
+# 张三 / 13812341234): finding them anywhere is a leak.
+NAME = "张晓梅"
+PHONE = "13807171234"
 MASKED_NAME = "张**"
 MASKED_PHONE = "138****1234"
+# What `pii.redact` leaves in a problem description in place of a number or the complainant's name.
+REDACTED_PHONE = "[电话已隐去]"
+REDACTED_NAME = "[投诉人]"
 
 # (pattern, focus, route): enough rules for the texts the tests write, checked in order.
 _STUB_RULES = [
