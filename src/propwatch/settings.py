@@ -254,6 +254,10 @@ else:
     CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                            "LOCATION": VAR_DIR / "cache" / "ratelimit"}
 RATELIMIT_USE_CACHE = "ratelimit"
+# django_ratelimit is used as a library (not in INSTALLED_APPS), so its cache checks do not run and
+# nothing is silenced. Were it installed, it would flag FileBasedCache (E003: increments are not
+# atomic, so a few concurrent requests may slip past a limit; set REDIS_URL for exact counts) and
+# any backend outside its list, Django's own RedisCache included (W001).
 # Complaints within this many days on the same project are compared for likely duplicates.
 COMPLAINT_DUPLICATE_WINDOW_DAYS = 30
 # Complainants' name and phone are erased this many days after the complaint is finished

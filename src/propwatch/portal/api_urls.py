@@ -1,5 +1,11 @@
 """/api/v1/public/: the public complaint API (no login, rate-limited)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("complaints/", api.PublicComplaintCreateView.as_view(), name="api-public-complaint-create"),
+    path("complaints/<str:tracking_code>/", api.PublicComplaintStatusView.as_view(),
+         name="api-public-complaint-status"),
+]

@@ -13,8 +13,7 @@ from propwatch.registry.models import Project
 MIN_QUERY = 2
 MAX_RESULTS = 20
 # The only project columns the public pages ever read.
-PUBLIC_PROJECT_FIELDS = ("id", "name", "address", "community__name", "community__parent__name",
-                         "community__parent__parent__name")
+PUBLIC_PROJECT_FIELDS = ("id", "name", "address", "community__parent__name", "community__parent__parent__name")
 
 
 def public_projects() -> QuerySet:
@@ -31,7 +30,6 @@ def _as_public(row: dict) -> dict:
         "id": row["id"],
         "name": row["name"],
         "address": row["address"],
-        "community": row["community__name"],
         "street": row["community__parent__name"],
         "district": row["community__parent__parent__name"],
     }
