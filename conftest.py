@@ -15,6 +15,16 @@ def _fast_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test counts public requests from zero, in memory: the default file cache under var/ is
+    shared by every run on the machine (and `make run`), so limits would carry over between runs."""
+    import uuid
+
+    settings.CACHES = {**settings.CACHES, "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"ratelimit-{uuid.uuid4().hex}"}}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -235,9 +235,11 @@ LEDGER_REMIND_DAYS_BEFORE = int(os.environ.get("PROPWATCH_REMIND_DAYS_BEFORE", "
 # focus problem 1 (supply cut-offs) is urgent and counted in hours.
 COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("PROPWATCH_COMPLAINT_REPLY_DAYS", "5"))
 COMPLAINT_URGENT_REPLY_HOURS = int(os.environ.get("PROPWATCH_COMPLAINT_URGENT_HOURS", "24"))
-# Public form and status lookup: requests per IP (django-ratelimit syntax, e.g. "10/h").
-PUBLIC_COMPLAINT_RATE = os.environ.get("PROPWATCH_PUBLIC_COMPLAINT_RATE", "10/h")
-PUBLIC_LOOKUP_RATE = os.environ.get("PROPWATCH_PUBLIC_LOOKUP_RATE", "30/h")
+# Public form and status lookup: requests per IP (django-ratelimit syntax, e.g. "20/h"). Generous
+# enough for a household or a few neighbours behind one carrier address (carrier NAT is common),
+# tight enough to stop a script.
+PUBLIC_COMPLAINT_RATE = os.environ.get("PROPWATCH_PUBLIC_COMPLAINT_RATE", "20/h")
+PUBLIC_LOOKUP_RATE = os.environ.get("PROPWATCH_PUBLIC_LOOKUP_RATE", "60/h")
 # The public site's published contacts: shown on the public home, the complaint form and the
 # "too many requests" page, so a resident who cannot use the site still reaches a person.
 PUBLIC_HOTLINE = os.environ.get("PROPWATCH_PUBLIC_HOTLINE", "0717-12345")

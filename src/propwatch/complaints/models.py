@@ -156,6 +156,13 @@ class Complaint(models.Model):
             return Progress.RECEIVED
         if self.state == State.REJECTED:
             return Progress.REJECTED
+        if self.state == State.DUPLICATE and self.duplicate_of_id:
+            # A duplicate reads as its original until that one has a problem to follow.
+            original_state = self.duplicate_of.state
+            if original_state == State.REJECTED:
+                return Progress.REJECTED
+            if original_state == State.RECEIVED:
+                return Progress.RECEIVED
         problem = self.followed_problem
         if problem is None:
             return Progress.HANDLING

@@ -10,7 +10,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from propwatch.audit.models import AuditAction
@@ -50,6 +50,13 @@ def _event(complaint: Complaint, *, actor, kind: str, note: str = "", public: bo
         actor=real, actor_name=(real.display_name or real.username) if real else "",
         actor_department=dept.name if dept else "",
     )
+
+
+def _check_visible(actor, complaint: Complaint) -> None:
+    """Services refuse what the actor cannot see, whoever calls them (pages fetch in scope first)."""
+    if getattr(actor, "is_authenticated", False) and not Complaint.objects.visible_to(actor).filter(
+            pk=complaint.pk).exists():
+        raise NotAllowed("该投诉不存在或不在您的管辖范围内")
 
 
 def _locked(complaint: Complaint, version) -> Complaint:
@@ -213,6 +220,7 @@ def accept_complaint(*, actor, complaint: Complaint, version, focus: int, route:
     """Accept: open a problem in the ledger, or join an open problem of the same project and focus."""
     complaint = _locked(complaint, version)
     _check(rules.can_decide(actor, complaint))
+    _check_visible(actor, complaint)
     focus = int(focus) if str(focus).isdigit() else -1
     if focus not in range(1, 7):
         raise ComplaintError("受理须选择整治重点（1–6）；不属于专项整治的投诉请选择“不予受理”并说明转办去向")
@@ -253,6 +261,9 @@ def accept_complaint(*, actor, complaint: Complaint, version, focus: int, route:
     complaint.reply_deadline, complaint.reply_deadline_provisional = routing.reply_deadline(
         complaint.received_at, focus)
     _save(complaint, actor=actor, before=before, note="受理")
+    # Complaints already merged into this one follow it to the same department.
+    complaint.duplicates.update(handling_department=complaint.handling_department, focus=focus, route=route,
+                                version=models.F("version") + 1)
     _event(complaint, actor=actor, kind=kind, public=True, note=public_note,
            data={"problem": problem.pk, "number": problem.number, "focus": focus, "route": route})
     return complaint
@@ -264,11 +275,14 @@ def reject_complaint(*, actor, complaint: Complaint, version, reason: str, focus
     """Not accepted, with a reason the complainant reads (e.g. outside the campaign, referred elsewhere)."""
     complaint = _locked(complaint, version)
     _check(rules.can_decide(actor, complaint))
+    _check_visible(actor, complaint)
     reason = (reason or "").strip()
     if not reason:
         raise ComplaintError("不予受理须填写理由，投诉人可在查询页看到")
     before = snapshot(complaint, AUDIT_FIELDS)
     if focus is not None:
+        if str(focus) not in {str(v) for v in range(7)}:
+            raise ComplaintError("分类应为 0（不属于专项整治）或整治重点 1–6")
         _confirm_classification(complaint, int(focus), route or Route.NONE)
     complaint.state = State.REJECTED
     complaint.decided_at = timezone.now()
@@ -277,6 +291,10 @@ def reject_complaint(*, actor, complaint: Complaint, version, reason: str, focus
     complaint.replied_at = complaint.replied_at or timezone.now()
     _save(complaint, actor=actor, before=before, note="不予受理")
     _event(complaint, actor=actor, kind=EventKind.REJECT, public=True, note=reason)
+    # Residents whose complaints were merged into this one read the same answer.
+    for duplicate in complaint.duplicates.all():
+        _event(duplicate, actor=actor, kind=EventKind.REJECT, public=True, note=reason)
+    complaint.duplicates.filter(replied_at__isnull=True).update(replied_at=timezone.now())
     return complaint
 
 
@@ -285,6 +303,7 @@ def mark_duplicate(*, actor, complaint: Complaint, version, original: Complaint,
     """Merge into an earlier complaint about the same project; it then follows that one's problem."""
     complaint = _locked(complaint, version)
     _check(rules.can_decide(actor, complaint))
+    _check_visible(actor, complaint)
     original = Complaint.objects.visible_to(actor).filter(pk=original.pk).first()
     if original is None:
         raise ComplaintError("原投诉不存在或不在您的管辖范围内")
@@ -305,6 +324,7 @@ def mark_duplicate(*, actor, complaint: Complaint, version, original: Complaint,
     complaint.decided_at = timezone.now()
     complaint.decided_by = actor
     complaint.decision_note = (note or "").strip()
+    complaint.replied_at = complaint.replied_at or timezone.now()  # the merge notice is its answer
     _save(complaint, actor=actor, before=before, note="重复投诉")
     _event(complaint, actor=actor, kind=EventKind.DUPLICATE, public=True,
            note="您反映的问题已有其他居民反映，已合并办理，办理进度同步更新。", data={"original": original.pk})
@@ -318,6 +338,7 @@ def reply_complaint(*, actor, complaint: Complaint, text: str, public: bool = Tr
     """A reply to the complainant (public: shown on the status page) or an internal note."""
     complaint = _locked(complaint, None)
     _check(rules.can_reply(actor, complaint))
+    _check_visible(actor, complaint)
     text = (text or "").strip()
     if not text:
         raise ComplaintError("请填写答复内容")
@@ -334,6 +355,7 @@ def record_callback(*, actor, complaint: Complaint, satisfaction: str, method: s
     """回访 after close-out. 不满意 sends the problem back to rectification with an event."""
     complaint = _locked(complaint, None)
     _check(rules.can_callback(actor, complaint))
+    _check_visible(actor, complaint)
     if satisfaction not in Satisfaction.values:
         raise ComplaintError("请选择满意度：满意、基本满意或不满意")
     if method not in CallbackMethod.values:
@@ -362,6 +384,7 @@ def record_callback(*, actor, complaint: Complaint, satisfaction: str, method: s
 def reveal_complainant(*, actor, complaint: Complaint) -> tuple[str, str]:
     """The complainant's full name and phone, for the staff handling it. Every reveal is audited."""
     _check(rules.can_reveal(actor, complaint))
+    _check_visible(actor, complaint)
     record(actor=actor, action=AuditAction.REVEAL, obj=complaint, note="查看投诉人姓名和电话")
     _event(complaint, actor=actor, kind=EventKind.REVEAL, note="查看了投诉人姓名和电话")
     return complaint.name(), complaint.phone()

@@ -173,10 +173,6 @@ def test_the_auditor_sees_everything_and_changes_nothing(xiling, wujiagang, audi
 
 # ---- acting outside the scope -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="WEAKNESS: accept/reject/mark_duplicate do not check visibility themselves; "
-                          "pages and the API fetch through visible_to first, but any other caller (imports, the demo, a "
-                          "future view) lets another county's office decide a complaint it cannot see")
 def test_another_countys_office_cannot_decide_a_complaint_it_cannot_see(xiling, wujiagang_housing_staff):
     refused = False
     try:
@@ -187,10 +183,6 @@ def test_another_countys_office_cannot_decide_a_complaint_it_cannot_see(xiling, 
     assert refused
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="WEAKNESS: reveal_complainant does not check visibility; rules.can_reveal lets any "
-                          "intake office of any county (and any county housing bureau for confidential ones) "
-                          "reveal when the caller did not fetch through visible_to")
 def test_another_countys_office_cannot_reveal_a_complainant_it_cannot_see(xiling, wujiagang_housing_staff):
     revealed = None
     try:

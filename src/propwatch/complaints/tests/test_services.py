@@ -479,10 +479,6 @@ def test_a_hotline_call_about_the_same_thing_follows_the_web_complaint(
     assert fresh(original).progress() == Progress.CLOSED
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: a duplicate of a complaint that is later rejected keeps "
-                   "showing 已受理，正在办理 to its resident for ever (mark_duplicate allows a pending "
-                   "original; reject_complaint does not look at its duplicates)")
 def test_a_duplicate_does_not_stay_in_handling_when_its_original_is_rejected(received, xiling_housing_staff,
                                                                               project):
     call = _register(xiling_housing_staff, project)
