@@ -1,5 +1,6 @@
 """Home page and the Chinese error pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
 from django.shortcuts import render
@@ -19,9 +20,18 @@ def home(request):
     return render(request, "web/home.html", {"summary": summary, "ledger": ledger, "complaints": complaints})
 
 
+def _error(request, status: int, title: str, message: str, public_message: str = ""):
+    """The staff layout, or the public one for residents' pages (no staff menu, no login link)."""
+    if request.path.startswith("/public/"):
+        return render(request, "portal/error.html", {
+            "title": title, "message": public_message or message, "hotline": settings.PUBLIC_HOTLINE,
+            "mailbox": settings.PUBLIC_MAILBOX}, status=status)
+    return render(request, "web/error.html", {"code": status, "title": title, "message": message}, status=status)
+
+
 def error_404(request, exception=None):
-    return render(request, "web/error.html", {"code": 404, "title": "页面不存在",
-                  "message": "您访问的页面不存在，或不在您的管辖范围内。"}, status=404)
+    return _error(request, 404, "页面不存在", "您访问的页面不存在，或不在您的管辖范围内。",
+                  "您访问的页面不存在，请从首页重新进入。")
 
 
 def error_403(request, exception=None):
@@ -40,5 +50,5 @@ def error_500(request):
 
 
 def csrf_failure(request, reason=""):
-    return render(request, "web/error.html", {"code": 403, "title": "页面已过期",
-                  "message": "页面停留时间过长或已在别处退出，请刷新页面后重新提交。"}, status=403)
+    return _error(request, 403, "页面已过期", "页面停留时间过长或已在别处退出，请刷新页面后重新提交。",
+                  "页面停留时间过长，请返回上一页刷新后重新提交（您填写的内容可能需要重新填写）。")

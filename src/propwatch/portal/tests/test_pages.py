@@ -320,3 +320,10 @@ def test_a_rejected_complaint_shows_the_reason_and_stops_the_steps(client, proje
     assert Progress.REJECTED.label in html and "经核实属于房屋质量问题" in html
     steps = re.findall(r'<li class="step-item[^"]*"[^>]*>([^<]+)</li>', html)
     assert steps == ["已收到", "不予受理"]
+
+
+def test_unknown_public_page_uses_the_public_layout(client):
+    response = client.get("/public/no-such-page/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "您访问的页面不存在，请从首页重新进入" in body and "主导航" not in body
