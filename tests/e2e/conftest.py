@@ -32,6 +32,15 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _classifier_ready():
+    """Train the complaint classifier once, before any page asks for it: the live server would
+    otherwise train it inside the first complaint's request while the browser waits."""
+    from propwatch.complaints.classifier import classify
+
+    classify("物业停水")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless chromium for the whole run (each test gets its own context)."""

@@ -180,7 +180,6 @@ def submit_public_complaint(*, project, text: str, name: str = "", phone: str = 
     return complaint, True
 
 
-@transaction.atomic
 def register_complaint(*, actor, channel: str, project, text: str, received_at: datetime.datetime,
                        name: str = "", phone: str = "", confidential: bool = False, wants_reply: bool = True,
                        address: str = "", work_order_no: str | None = None, photos: Iterable = ()) -> Complaint:
@@ -198,10 +197,21 @@ def register_complaint(*, actor, channel: str, project, text: str, received_at: 
     name, phone = clean_contact(name, phone)
     if work_order_no and Complaint.objects.filter(work_order_no=work_order_no).exists():
         raise ComplaintError(f"工单编号“{work_order_no}”已登记过")
-    return _create(actor=actor, channel=channel, project=project, text=text, name=name, phone=phone,
-                   confidential=confidential, wants_reply=wants_reply, address=address, received_at=received_at,
-                   work_order_no=work_order_no, photos=_clean_photos(photos),
-                   receive_note=f"已收到您的投诉（{Channel(channel).label}），我们将尽快受理。")
+    cleaned = _clean_photos(photos)
+    # Classified before the transaction: on SQLite a write transaction holds the database's
+    # write lock, and nothing else should wait for the model.
+    suggestion = classify(text)
+    try:
+        with transaction.atomic():
+            return _create(actor=actor, channel=channel, project=project, text=text, name=name, phone=phone,
+                           confidential=confidential, wants_reply=wants_reply, address=address,
+                           received_at=received_at, work_order_no=work_order_no, photos=cleaned,
+                           suggestion=suggestion,
+                           receive_note=f"已收到您的投诉（{Channel(channel).label}），我们将尽快受理。")
+    except IntegrityError as exc:
+        if work_order_no:  # the same order number committed by someone else meanwhile
+            raise ComplaintError(f"工单编号“{work_order_no}”已登记过") from exc
+        raise
 
 
 # ---- intake decisions ---------------------------------------------------------------------------

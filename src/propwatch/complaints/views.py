@@ -115,13 +115,13 @@ def complaint_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                complaint = services.register_complaint(
-                    actor=request.user, channel=data["channel"], project=data["project"], text=data["text"],
-                    received_at=data["received_at"], name=data["name"], phone=data["phone"],
-                    confidential=data["confidential"], wants_reply=data["wants_reply"], address=data["address"],
-                    photos=data["photos"],
-                )
+            # The service keeps its own transaction short (the classifier runs before it).
+            complaint = services.register_complaint(
+                actor=request.user, channel=data["channel"], project=data["project"], text=data["text"],
+                received_at=data["received_at"], name=data["name"], phone=data["phone"],
+                confidential=data["confidential"], wants_reply=data["wants_reply"], address=data["address"],
+                photos=data["photos"],
+            )
         except LedgerError as exc:
             form.add_error(None, exc.message)
         else:
