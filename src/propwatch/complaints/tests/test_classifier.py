@@ -19,9 +19,10 @@ from django.core.management import call_command
 from propwatch.complaints.classifier import classify, classify_many
 from propwatch.complaints.classifier import model as classifier_model
 from propwatch.complaints.classifier.corpus import DATA_DIR, load_corpus, parse_line, split
+from propwatch.complaints.classifier.keywords import MAX_KEYWORDS
 from propwatch.complaints.classifier.labels import FOCUS_VALUES, ROUTES
 from propwatch.complaints.classifier.metrics import evaluate
-from propwatch.complaints.classifier.text import MAX_CHARS, normalize
+from propwatch.complaints.classifier.text import MAX_CHARS, emphasise_main_complaint, normalize
 
 KEYS = {"focus", "route", "confidence", "keywords"}
 AWKWARD_LINES = [
@@ -120,9 +121,24 @@ def test_keywords_are_words_of_the_text():
     text = "物业以我拖欠物业费为由，停了我家的水，已经三天了，家里老人孩子没法生活。"
     suggestion = classify(text)
     assert suggestion.keywords
-    assert len(suggestion.keywords) <= classifier_model.MAX_KEYWORDS
+    assert len(suggestion.keywords) <= MAX_KEYWORDS
     for word in suggestion.keywords:
         assert len(word) >= 2 and word in normalize(text)
+
+
+def test_keywords_leave_out_place_names_and_fillers():
+    suggestion = classify("西陵区某小区物业已经连续三天以欠费为由给我家停水")
+    assert suggestion.focus == 1
+    assert not {"西陵区", "已经", "我家", "物业", "小区"} & set(suggestion.keywords)
+
+
+def test_the_stated_main_complaint_weighs_more():
+    # The parking fee is set aside; the complaint is about the undisclosed income (focus 5).
+    text = "停车费涨价的事先不管。我们关心的是：停车场和电梯广告的公共收益一年有多少，物业从来不公示。"
+    view = emphasise_main_complaint(normalize(text))
+    assert "停车费涨价" not in view
+    assert view.count("公共收益") == 2
+    assert classify(text).focus == 5
 
 
 def test_as_dict_has_exactly_the_four_fields():
@@ -188,6 +204,21 @@ def test_model_file_under_var_dir_is_preferred(trained, settings, tmp_path, monk
     settings.VAR_DIR = tmp_path
     classifier_model.save(trained, tmp_path / "classifier" / "model.joblib")
     monkeypatch.setattr(classifier_model, "_model", None)
+    monkeypatch.setattr(classifier_model, "train", lambda *a, **k: pytest.fail("trained instead of loading"))
+    assert classifier_model.current_model().suggest("物业又停水了") == trained.suggest("物业又停水了")
+
+
+def test_corpus_model_is_cached_on_disk_by_fingerprint(trained, settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "classifier").mkdir()
+    (tmp_path / "classifier" / "corpus-0000000000000000.joblib").write_bytes(b"stale")
+    monkeypatch.setattr(classifier_model, "_model", None)
+    monkeypatch.setattr(classifier_model, "train", lambda *a, **k: trained)
+    classifier_model.current_model()
+    cached = sorted(p.name for p in (tmp_path / "classifier").glob("corpus-*.joblib"))
+    assert cached == [f"corpus-{classifier_model.corpus_fingerprint()}.joblib"]  # the stale one is gone
+
+    classifier_model.reset()
     monkeypatch.setattr(classifier_model, "train", lambda *a, **k: pytest.fail("trained instead of loading"))
     assert classifier_model.current_model().suggest("物业又停水了") == trained.suggest("物业又停水了")
 

@@ -6,6 +6,7 @@ process loads it from (VAR_DIR/classifier/model.joblib).
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from propwatch.complaints.classifier import model as classifier_model
 from propwatch.complaints.classifier.corpus import Example, load_corpus, split
@@ -25,7 +26,10 @@ class Command(BaseCommand):
         if path is None:
             raise CommandError("未配置 VAR_DIR，无法保存模型。")
         train, evaluation = split(load_corpus())
-        corrections, skipped = _corrections(exclude={e.text for e in evaluation})
+        try:
+            corrections, skipped = _corrections(exclude={e.text for e in evaluation})
+        except DatabaseError as exc:
+            raise CommandError(f"读取人工更正失败（数据库是否已迁移？请先运行 propwatch migrate）：{exc}") from exc
         corrected = {e.text for e in corrections}
         examples = [e for e in train if e.text not in corrected] + corrections
 
