@@ -68,10 +68,18 @@ def main() -> None:
         repeat = 3 if "XLSX" in name else 7  # an export takes seconds: fewer rounds, same median
         t_ours, t_floor = best_of(ours, repeat), best_of(floor, repeat)
         rows.append((name, t_ours, t_floor))
+    import bench_complaints
+
+    # Already medians of alternating blocks, measured in a PostgreSQL child process.
+    rows.extend(bench_complaints.surge())
     print()
     print(f"{'benchmark':58} {'ours ms':>9} {'floor ms':>9} {'ratio':>7}")
     for name, t_ours, t_floor in rows:
         print(f"{name:58} {t_ours * 1000:9.2f} {t_floor * 1000:9.2f} {t_ours / t_floor:7.2f}")
+
+    import bench_classifier
+
+    bench_classifier.report()
 
 
 if __name__ == "__main__":

@@ -66,10 +66,20 @@ def reply_deadline(received_at: datetime.datetime, focus: int | None, *, memo: d
     if focus == 1:
         return received_at + datetime.timedelta(hours=settings.COMPLAINT_URGENT_REPLY_HOURS), False
     day = timezone.localtime(received_at).date()
-    if memo is not None and day in memo:
+    memo = _recent if memo is None else memo
+    if day in memo:
         return memo[day]
     result = add_working_days(day, settings.COMPLAINT_REPLY_WORKING_DAYS)
     answer = (end_of_day(result.date), result.provisional)
-    if memo is not None:
-        memo[day] = answer
+    memo[day] = answer
     return answer
+
+
+# The answers of this process for recent days of receipt: every complaint of a day has the same
+# deadline, and a surge should not read the holiday table twice per submission. Emptied whenever
+# the calendar or the time limits change (signals in apps.py).
+_recent: dict = {}
+
+
+def forget_deadlines(**kwargs) -> None:
+    _recent.clear()

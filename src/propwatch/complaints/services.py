@@ -123,22 +123,25 @@ def _create(*, actor, channel: str, project, text: str, name: str = "", phone: s
             confidential: bool = False, wants_reply: bool = True, address: str = "",
             received_at: datetime.datetime | None = None, work_order_no: str | None = None,
             idempotency_key: str | None = None, photos: list | None = None, receive_note: str = "",
-            suggestion=None, deadline_memo: dict | None = None) -> Complaint:
+            suggestion=None, deadline_memo: dict | None = None, classify_now: bool = True) -> Complaint:
     """Insert one complaint with its suggestion, photos, first event and audit row.
 
     Bulk callers pass `suggestion` (from one `classify_many`) and a `deadline_memo` dict they keep
     for the whole batch, so each row costs its inserts and little else.
     """
     received_at = received_at or timezone.now()
-    suggestion = suggestion or classify(text)
-    deadline, provisional = routing.reply_deadline(received_at, suggestion.focus or None, memo=deadline_memo)
+    if suggestion is None and classify_now:
+        suggestion = classify(text)
+    focus = suggestion.focus if suggestion is not None else None
+    deadline, provisional = routing.reply_deadline(received_at, focus or None, memo=deadline_memo)
     real = actor if getattr(actor, "is_authenticated", False) else None
     complaint = Complaint(
         tracking_code=tracking.new_code(), channel=channel, received_at=received_at, work_order_no=work_order_no,
         project=project, text=text, address=address, name_cipher=pii.encrypt(name), phone_cipher=pii.encrypt(phone),
         confidential=confidential, wants_reply=wants_reply,
-        suggested_focus=suggestion.focus, suggested_route=suggestion.route,
-        suggestion_confidence=round(float(suggestion.confidence), 3), suggestion_keywords=list(suggestion.keywords),
+        suggested_focus=focus, suggested_route=suggestion.route if suggestion is not None else "",
+        suggestion_confidence=round(float(suggestion.confidence), 3) if suggestion is not None else None,
+        suggestion_keywords=list(suggestion.keywords) if suggestion is not None else [],
         reply_deadline=deadline, reply_deadline_provisional=provisional,
         received_by_department=getattr(real, "department", None) if real else None, created_by=real,
         idempotency_key=idempotency_key or None,
@@ -159,25 +162,76 @@ def submit_public_complaint(*, project, text: str, name: str = "", phone: str = 
     """A resident's complaint from the public site or API: (complaint, created).
 
     A repeated submission with the same idempotency key (a double click, a retried request)
-    returns the complaint the first one created, not a second one.
+    returns the complaint the first one created, not a second one: the key is unique, so the
+    insert itself detects the repeat (no lookup before it, which a surge would pay on every call).
+
+    The classifier runs afterwards, in a background task that takes the new complaints in
+    batches (`tasks.classify_pending`): after a supply cut-off thousands of residents complain
+    within an hour, and intake must not wait for the model.
     """
+    from django.tasks import default_task_backend
+
     key = (idempotency_key or "").strip()[:64] or None
-    if key and (existing := Complaint.objects.filter(idempotency_key=key).first()):
-        return existing, False
     text = _clean_text(text)
     name, phone = clean_contact(name, phone)
     cleaned = _clean_photos(photos)
-    suggestion = classify(text)  # outside the transaction: it holds no lock while the model runs
+    # A queue that cannot defer (tasks run in the request, as in tests) would classify in the
+    # request anyway: then do it here, before the transaction.
+    deferred = default_task_backend.supports_defer
+    suggestion = None if deferred else classify(text)
     try:
         with transaction.atomic():
             complaint = _create(actor=None, channel=Channel.WEB, project=project, text=text, name=name, phone=phone,
-                                confidential=confidential, idempotency_key=key, photos=cleaned, suggestion=suggestion)
+                                confidential=confidential, idempotency_key=key, photos=cleaned,
+                                suggestion=suggestion, classify_now=False)
     except IntegrityError:
-        # The same key committed by a concurrent request between our check and our insert.
+        # The same key was committed before (a double click) or by a concurrent request.
         if key and (existing := Complaint.objects.filter(idempotency_key=key).first()):
             return existing, False
         raise
+    if deferred:
+        transaction.on_commit(schedule_classification, robust=True)
     return complaint, True
+
+
+# Public complaints committed within this many seconds share one classification task.
+CLASSIFY_WINDOW_SECONDS = 2
+
+
+def schedule_classification() -> None:
+    """Make sure a task will classify the complaints waiting for a suggestion.
+
+    The first complaint of a window enqueues one task to run when the window closes; the others
+    of the window find the mark in the cache and add nothing, and that task picks them all up.
+    """
+    from django.core.cache import cache
+
+    from .tasks import classify_pending
+
+    if cache.add("complaints:classification-scheduled", 1, timeout=CLASSIFY_WINDOW_SECONDS):
+        run_after = timezone.now() + datetime.timedelta(seconds=CLASSIFY_WINDOW_SECONDS)
+        classify_pending.using(run_after=run_after).enqueue()
+
+
+def apply_suggestions(complaints: list[Complaint], suggestions: list) -> int:
+    """Store the classifier's suggestions on complaints that had none (a background task's work).
+
+    A complaint still waiting for intake gets its reply deadline again when the suggestion is
+    focus 1: a supply cut-off is answered in hours, not working days.
+    """
+    rows = []
+    for complaint, suggestion in zip(complaints, suggestions, strict=True):
+        complaint.suggested_focus = suggestion.focus
+        complaint.suggested_route = suggestion.route
+        complaint.suggestion_confidence = round(float(suggestion.confidence), 3)
+        complaint.suggestion_keywords = list(suggestion.keywords)
+        if suggestion.focus == 1 and complaint.state == State.RECEIVED:
+            complaint.reply_deadline, complaint.reply_deadline_provisional = routing.reply_deadline(
+                complaint.received_at, 1)
+        rows.append(complaint)
+    Complaint.objects.bulk_update(rows, ["suggested_focus", "suggested_route", "suggestion_confidence",
+                                         "suggestion_keywords", "reply_deadline", "reply_deadline_provisional"])
+    return len(rows)
 
 
 def register_complaint(*, actor, channel: str, project, text: str, received_at: datetime.datetime,

@@ -74,12 +74,14 @@ def _actors(project: Project, personas: dict[str, User]):
 def _spread_timeline(problem: Problem, found: datetime.datetime, end: datetime.datetime) -> None:
     events = list(problem.events.order_by("id"))
     span = max((end - found).total_seconds(), 3600)
+    at = end
     for i, event in enumerate(events):
         at = found + datetime.timedelta(seconds=span * i / max(len(events), 1))
         ProblemEvent.objects.filter(pk=event.pk).update(at=at)
     Problem.objects.filter(pk=problem.pk).update(created_at=found)
     if problem.closed_at:
-        Problem.objects.filter(pk=problem.pk).update(closed_at=events[-1].at if events else end)
+        # The moved time of the last event (the close-out), not the load time the objects still hold.
+        Problem.objects.filter(pk=problem.pk).update(closed_at=at)
 
 
 def load_ledger(personas: dict[str, User], count: int = 360, seed: int = 2021) -> int:

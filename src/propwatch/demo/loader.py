@@ -162,9 +162,11 @@ def load_demo(stdout=None) -> dict:
         user.is_active = True
         user.password = hashed
         user.save()
+    from .complaints_demo import load_complaints
     from .ledger_demo import load_ledger
 
     load_ledger({u.username: u for u in User.objects.filter(username__in=[p.username for p in PERSONAS])})
+    load_complaints({u.username: u for u in User.objects.filter(username__in=[p.username for p in PERSONAS])})
     if created:
         record(actor=None, action=AuditAction.DEMO, object_type="demo", object_repr="宜昌演示数据",
                note=f"区划、{Company.objects.count()} 家企业、{Project.objects.count()} 个项目")

@@ -37,6 +37,10 @@ def demo_env(settings, tmp_path, monkeypatch, yichang):
     """A private var/ directory, and no demo password in the environment unless a test sets one."""
     settings.VAR_DIR = tmp_path
     monkeypatch.delenv("PROPWATCH_DEMO_PASSWORD", raising=False)
+    # The complaints part has its own test (test_complaints_demo); a small one keeps this one quick.
+    from propwatch.demo import complaints_demo
+
+    monkeypatch.setattr(complaints_demo, "DEMO_COMPLAINTS", 150)
     return tmp_path
 
 
