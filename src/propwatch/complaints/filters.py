@@ -71,6 +71,7 @@ class ComplaintFilter(django_filters.FilterSet):
         # Closed and no callback for the current close-out (a reopened and re-closed problem is due again).
         called = Callback.objects.filter(complaint=OuterRef("pk"), problem_closed_at=OuterRef("followed_closed_at"))
         return (qs.filter(Q(state__in=[State.ACCEPTED, State.DUPLICATE]) & closed)
+                .exclude(name_cipher="", phone_cipher="")  # anonymous: nobody to call back
                 .annotate(followed_closed_at=Coalesce(F("problem__closed_at"), F("duplicate_of__problem__closed_at")))
                 .exclude(Exists(called)))
 

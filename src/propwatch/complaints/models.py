@@ -146,6 +146,8 @@ class Complaint(models.Model):
         problem = self.followed_problem
         if self.state not in (State.ACCEPTED, State.DUPLICATE) or problem is None:
             return False
+        if self.is_anonymous:  # nobody to call back
+            return False
         if problem.state != ProblemState.CLOSED:
             return False
         last = self.last_callback()
@@ -167,7 +169,9 @@ class Complaint(models.Model):
         if problem is None:
             return Progress.HANDLING
         if problem.state == ProblemState.CLOSED:
-            return Progress.CLOSED if self.callback_due() else Progress.CALLED_BACK
+            last = self.last_callback()
+            called_back = last is not None and last.problem_closed_at == problem.closed_at
+            return Progress.CALLED_BACK if called_back else Progress.CLOSED
         if problem.state == ProblemState.AWAITING_VERIFICATION:
             return Progress.VERIFYING
         return Progress.HANDLING

@@ -60,6 +60,8 @@ def can_callback(user, complaint) -> str:
     if not _worker_of(user, INTAKE_KINDS):
         return "只有住建部门、街道办事处和社区可以回访"
     if not complaint.callback_due():
+        if complaint.is_anonymous:
+            return "问题销号后才能回访，且每次销号只回访一次；匿名投诉没有联系方式，无需回访"
         return "问题销号后才能回访，且每次销号只回访一次"
     return ""
 

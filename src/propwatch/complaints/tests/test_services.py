@@ -456,7 +456,8 @@ def test_a_hotline_call_about_the_same_thing_follows_the_web_complaint(
         received, xiling_housing_staff, company_user, project):
     # Given the web complaint was accepted and a neighbour phoned the hotline about the same corridor
     original = accept(received, xiling_housing_staff, focus=2)
-    call = _register(xiling_housing_staff, project, text="3号楼楼道堆放杂物，消防通道占用，物业不管不问")
+    call = _register(xiling_housing_staff, project, text="3号楼楼道堆放杂物，消防通道占用，物业不管不问",
+                     phone="13907170000")
 
     # When staff mark the call a duplicate
     duplicate = services.mark_duplicate(actor=xiling_housing_staff, complaint=call, version=call.version,
@@ -777,6 +778,16 @@ def test_companies_and_auditors_never_reveal(persona, request, accepted):
         services.reveal_complainant(actor=user, complaint=accepted)
     assert not AuditEvent.objects.filter(action=AuditAction.REVEAL).exists()
     assert not accepted.events.filter(kind=EventKind.REVEAL).exists()
+
+
+def test_an_anonymous_complaint_is_not_called_back(project, xiling_housing_staff, company_user):
+    complaint = accept(services.submit_public_complaint(project=project, text=CLUTTER)[0], xiling_housing_staff)
+    close_problem(complaint.problem, verifier=xiling_housing_staff, submitter=company_user)
+    complaint = fresh(complaint)
+    assert not complaint.callback_due() and complaint.progress() == Progress.CLOSED
+    with pytest.raises(NotAllowed, match="问题销号后才能回访"):
+        services.record_callback(actor=xiling_housing_staff, complaint=complaint,
+                                 satisfaction=Satisfaction.SATISFIED, method="phone")
 
 
 def test_an_anonymous_complaint_has_nobody_to_reveal(project, xiling_housing_staff):
