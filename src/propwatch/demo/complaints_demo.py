@@ -180,8 +180,15 @@ VOICE = {  # who "I" is in each channel's frames
     Channel.WORK_ORDER: ("其", "其家"), Channel.VISIT: ("其", "其家"), Channel.MAILBOX: ("业主", "业主家"),
     Channel.MEDIA: ("业主", "业主家"),
 }
-SHORT_WEB = ["{estate}又停水了，物业说不交物业费就不给开，有人管吗？", "{estate}物业乱收费，谁来管管！",
-             "{estate}{b}栋停电两天了，物业说是欠费停的", "{estate}电梯里全是广告，钱去哪了？"]
+# Short angry posts, by focus problem: a short post still says which problem it is about.
+SHORT_WEB = {
+    1: ["{estate}又停水了，物业说不交物业费就不给开，有人管吗？", "{estate}{b}栋停电两天了，物业说是欠费停的"],
+    2: ["{estate}物业把架空层租出去开麻将馆，吵死了！", "{estate}消防通道被物业划成收费车位了"],
+    3: ["{estate}物业天天打电话骚扰催费，还上门威胁", "{estate}物业把欠费业主名单贴在电梯里，还有电话号码"],
+    4: ["{estate}物业一夜之间跑路了，垃圾没人收", "{estate}老物业赖着不走，不给新物业交接"],
+    5: ["{estate}电梯广告收入从来不公示，钱去哪了？", "{estate}物业收费标准一直不公示，问了也不说"],
+    6: ["{estate}物业乱收费，谁来管管！", "{estate}电费一度收一块三，物业转供电加价"],
+}
 
 REPLIES = {
     1: ["经{dept}核查，物业已恢复供应，并书面承诺不再以停水停电等方式催缴物业费；物业费争议可协商解决或依法诉讼。",
@@ -371,7 +378,7 @@ class _Planner:
                          demand=rng.choice(DEMANDS.get(focus, ["请有关部门处理"])), estate=estate, county=county,
                          street=street, address=project.address, outlet=rng.choice(OUTLETS), b=b, u=u)
             if channel == Channel.WEB and focus and rng.random() < 0.12:
-                text = _fill(rng.choice(SHORT_WEB), rng, estate=estate, b=b)
+                text = _fill(rng.choice(SHORT_WEB[focus]), rng, estate=estate, b=b)
             planned = Planned(channel=channel, received_at=at, text=text, name=name, phone=phone,
                               confidential=confidential and bool(name or phone),
                               address=f"{project.address}{b}栋{u}单元" if channel != Channel.MEDIA else project.address,
