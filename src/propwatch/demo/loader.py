@@ -43,15 +43,15 @@ class Persona:
 
 
 PERSONAS = [
-    Persona("city_admin", "周建华", "宜昌市住房和城乡建设局", Role.ADMIN, "市住建局管理员：全市台账和登记、用户、节假日安排、审计日志"),
-    Persona("xiling_housing", "李晓燕", "西陵区住房和城乡建设局", Role.STAFF, "西陵区住建局：本区企业、项目和问题台账，县级督办"),
-    Persona("wujiagang_housing", "王志强", "伍家岗区住房和城乡建设局", Role.STAFF, "伍家岗区住建局：本区企业、项目和问题台账，县级督办"),
-    Persona("xiling_street", "陈静", "西陵街道办事处", Role.STAFF, "西陵街道办：本街道的项目和问题，就地化解，登记公示情况"),
-    Persona("police_xiling", "刘洋", "宜昌市公安局西陵区分局", Role.STAFF, "西陵区公安：交办给本单位的问题；本区企业和项目（只读）"),
-    Persona("market_xiling", "张敏", "西陵区市场监督管理局", Role.STAFF, "西陵区市场监管：交办给本单位的问题；本区企业和项目（只读）"),
+    Persona("city_admin", "周建华", "宜昌市住房和城乡建设局", Role.ADMIN, "市住建局管理员：全市投诉、台账和登记、用户、节假日安排、审计日志"),
+    Persona("xiling_housing", "李晓燕", "西陵区住房和城乡建设局", Role.STAFF, "西陵区住建局：本区投诉受理、企业、项目和问题台账，县级督办，导入 12345 工单"),
+    Persona("wujiagang_housing", "王志强", "伍家岗区住房和城乡建设局", Role.STAFF, "伍家岗区住建局：本区投诉受理、企业、项目和问题台账，县级督办"),
+    Persona("xiling_street", "陈静", "西陵街道办事处", Role.STAFF, "西陵街道办：本街道的投诉、项目和问题，受理和回访，就地化解，登记公示情况"),
+    Persona("police_xiling", "刘洋", "宜昌市公安局西陵区分局", Role.STAFF, "西陵区公安：转交本单位的投诉和问题；本区企业和项目（只读）"),
+    Persona("market_xiling", "张敏", "西陵区市场监督管理局", Role.STAFF, "西陵区市场监管：转交本单位的投诉和问题；本区企业和项目（只读）"),
     Persona("drc_city", "赵磊", "宜昌市发展和改革委员会", Role.STAFF, "市发改委：全市企业、项目和台账（只读）"),
-    Persona("company_demo", "孙丽", DEMO_COMPANY_NAME, Role.ADMIN, "物业企业：本企业在西陵区、伍家岗区的项目和问题，提交整改"),
-    Persona("auditor", "吴敏", "宜昌市住房和城乡建设局", Role.AUDITOR, "审计员：全市只读、审计日志"),
+    Persona("company_demo", "孙丽", DEMO_COMPANY_NAME, Role.ADMIN, "物业企业：本企业在西陵区、伍家岗区的项目和问题，提交整改（看不到投诉人）"),
+    Persona("auditor", "吴敏", "宜昌市住房和城乡建设局", Role.AUDITOR, "审计员：全市只读（含投诉，不能查看投诉人）、审计日志"),
 ]
 
 _COUNTY_DEPTS = [
