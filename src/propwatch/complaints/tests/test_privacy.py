@@ -28,26 +28,12 @@ from .factories import (
     ComplaintFactory,
     accept,
     close_problem,
-    files_in,
     fresh,
-    use_stub_classifier,
-    xiling_project,
 )
 
 pytestmark = pytest.mark.django_db
 
 TEXT = "3号楼楼道堆放杂物，消防通道被占用，物业一直不管"
-
-
-@pytest.fixture(autouse=True)
-def _stubbed_classifier_and_tmp_files(monkeypatch, settings, tmp_path):
-    use_stub_classifier(monkeypatch)
-    files_in(settings, tmp_path)
-
-
-@pytest.fixture
-def project(company_user):
-    return xiling_project(company_user)
 
 
 @pytest.fixture

@@ -42,12 +42,9 @@ from .factories import (
     accept,
     close_problem,
     days_ago,
-    files_in,
     fresh,
     market_officer,
-    use_stub_classifier,
     wujiagang_project,
-    xiling_project,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,17 +53,6 @@ pytestmark = pytest.mark.django_db
 FRIDAY = datetime.datetime(2026, 11, 6, 10, 0, tzinfo=SHANGHAI)
 SUPPLY_CUT = "物业以欠费为由给我家停水三天了，老人孩子没法生活"
 CLUTTER = "3号楼楼道里堆放杂物，消防通道被占用，物业一直不管"
-
-
-@pytest.fixture(autouse=True)
-def _stubbed_classifier_and_tmp_files(monkeypatch, settings, tmp_path):
-    use_stub_classifier(monkeypatch)
-    files_in(settings, tmp_path)
-
-
-@pytest.fixture
-def project(company_user):
-    return xiling_project(company_user)
 
 
 @pytest.fixture
