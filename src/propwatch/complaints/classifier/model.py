@@ -108,9 +108,14 @@ class TrainedModel:
     def _suggestion(self, text: str, vector, probabilities: np.ndarray) -> Suggestion:
         best = int(np.argmax(probabilities))
         focus = self._classes[best]
+        words = self._keywords(text, vector, best)
+        if focus != 0 and not words and 0 in self._classes:
+            # Nothing in the text that a person could read as evidence ("物业", "你好"): a focus
+            # problem staff could not be shown a reason for is no suggestion; say "outside".
+            outside = self._classes.index(0)
+            return Suggestion(focus=0, route=NONE, confidence=round(float(probabilities[outside]), 4), keywords=[])
         return Suggestion(focus=focus, route=self._route(focus, vector),
-                          confidence=round(float(probabilities[best]), 4),
-                          keywords=self._keywords(text, vector, best))
+                          confidence=round(float(probabilities[best]), 4), keywords=words)
 
     def _route(self, focus: int, vector) -> str:
         model = self.route_models.get(focus)
